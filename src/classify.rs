@@ -1,0 +1,646 @@
+//! Classification: the rules compiled into one matcher, applied to one contact at a time.
+//!
+//! Every phrase of every rule goes into a single Aho-Corasick automaton, searched once per
+//! contact with overlapping matches (so a short phrase never hides a longer one). Each
+//! phrase knows which rules it feeds; a contact's matches mark those rules, and only the
+//! rules marked (plus the few that need no phrase) are examined further. Regexes run last,
+//! and only for rules whose other conditions already hold, behind one `RegexSet` gate.
+//! The matcher is built once and shared read-only by all threads; per-thread state lives
+//! in a [`Scratch`] that is reused from contact to contact.
+
+use crate::columns::Field;
+use crate::rules::{Class, FieldRef, FieldTest, Rule, RuleSet};
+use crate::text::{fold_value, ContactText};
+use aho_corasick::{AhoCorasick, MatchKind};
+use std::collections::HashMap;
+
+/// What the rules said about one contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    pub class: Class,
+    /// Index of the winning rule in [`RuleSet::rules`], or `None` when no rule matched.
+    pub rule: Option<usize>,
+}
+
+/// A contact as the matcher sees it.
+pub trait Contact {
+    /// Appends the text rules read (each text column, then the code) to `out`.
+    fn text(&self, out: &mut ContactText);
+    /// The raw value of field slot `slot` (see [`Matcher::slots`]), if the contact has it.
+    fn value(&self, slot: usize) -> Option<&str>;
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Use {
+    Any(u32),
+    Group(u32, u8),
+    Veto(u32),
+}
+
+#[derive(Debug)]
+struct Compiled {
+    /// Bit i set for every `all` group; a contact must hit all of them.
+    groups_full: u64,
+    /// Field conditions as (slot, test index into the rule's `fields`).
+    slots: Vec<usize>,
+    /// Canonical, folded allowed values for `OneOf` tests (empty for regex tests).
+    allowed: Vec<Vec<String>>,
+}
+
+/// The compiled rule set.
+#[derive(Debug)]
+pub struct Matcher {
+    rules: RuleSet,
+    automaton: Option<AhoCorasick>,
+    patterns: Vec<String>,
+    /// For each automaton pattern, its uses: `uses[starts[p]..starts[p + 1]]`.
+    starts: Vec<usize>,
+    uses: Vec<Use>,
+    compiled: Vec<Compiled>,
+    /// Rules that can match without any phrase occurring.
+    always: Vec<u32>,
+    slots: Vec<FieldRef>,
+    regex_gate: Option<regex::bytes::RegexSet>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct RuleState {
+    stamp: u32,
+    any: bool,
+    veto: bool,
+    groups: u64,
+}
+
+/// Per-thread working memory, reused for every contact.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    pub text: ContactText,
+    state: Vec<RuleState>,
+    touched: Vec<u32>,
+    stamp: u32,
+    /// Every rule that matched the last contact (its hits), in no particular order.
+    pub matched: Vec<u32>,
+}
+
+impl Matcher {
+    pub fn new(rules: RuleSet) -> Matcher {
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut pattern_uses: Vec<Vec<Use>> = Vec::new();
+        let mut patterns = Vec::new();
+        let mut add = |phrase: &crate::rules::Phrase, u: Use| {
+            let pattern = if phrase.prefix {
+                format!(" {}", phrase.words)
+            } else {
+                format!(" {} ", phrase.words)
+            };
+            let p = *index.entry(pattern.clone()).or_insert_with(|| {
+                patterns.push(pattern);
+                pattern_uses.push(Vec::new());
+                pattern_uses.len() - 1
+            });
+            pattern_uses[p].push(u);
+        };
+        let mut slots: Vec<FieldRef> = Vec::new();
+        let mut compiled = Vec::with_capacity(rules.rules.len());
+        let mut always = Vec::new();
+        let mut gate = Vec::new();
+        for (i, rule) in rules.rules.iter().enumerate() {
+            let r = i as u32;
+            for p in &rule.phrases {
+                add(p, Use::Any(r));
+            }
+            for (g, group) in rule.all.iter().enumerate() {
+                for p in group {
+                    add(p, Use::Group(r, g as u8));
+                }
+            }
+            for p in &rule.unless {
+                add(p, Use::Veto(r));
+            }
+            if rule.all.is_empty() && (rule.phrases.is_empty() || !rule.regex.is_empty()) {
+                always.push(r);
+            }
+            gate.extend(rule.regex.iter().map(|re| re.as_str().to_string()));
+            let mut rule_slots = Vec::new();
+            let mut allowed = Vec::new();
+            for cond in &rule.fields {
+                let slot = match slots.iter().position(|s| *s == cond.field) {
+                    Some(s) => s,
+                    None => {
+                        slots.push(cond.field.clone());
+                        slots.len() - 1
+                    }
+                };
+                rule_slots.push(slot);
+                allowed.push(match &cond.test {
+                    FieldTest::OneOf(values) => values
+                        .iter()
+                        .map(|v| canonical_folded(&rules, &cond.field, v))
+                        .collect(),
+                    FieldTest::Regex(_) => Vec::new(),
+                });
+            }
+            let groups_full = match rule.all.len() {
+                0 => 0,
+                64 => u64::MAX,
+                n => (1u64 << n) - 1,
+            };
+            compiled.push(Compiled {
+                groups_full,
+                slots: rule_slots,
+                allowed,
+            });
+        }
+        let automaton = (!patterns.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&patterns)
+                .expect("phrase automaton builds: phrases are validated and bounded")
+        });
+        let mut starts = Vec::with_capacity(pattern_uses.len() + 1);
+        let mut uses = Vec::new();
+        for u in pattern_uses {
+            starts.push(uses.len());
+            uses.extend(u);
+        }
+        starts.push(uses.len());
+        let regex_gate = (!gate.is_empty()).then(|| {
+            regex::bytes::RegexSet::new(&gate).expect("regexes were validated when loaded")
+        });
+        Matcher {
+            rules,
+            automaton,
+            patterns,
+            starts,
+            uses,
+            compiled,
+            always,
+            slots,
+            regex_gate,
+        }
+    }
+
+    pub fn ruleset(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    pub fn rule(&self, index: usize) -> &Rule {
+        &self.rules.rules[index]
+    }
+
+    /// The distinct fields and columns that rule conditions read, in slot order.
+    pub fn slots(&self) -> &[FieldRef] {
+        &self.slots
+    }
+
+    /// The number of distinct phrase patterns in the automaton.
+    pub fn pattern_count(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// The kind a decision reports: the winning rule's, or `none`.
+    pub fn kind(&self, d: Decision) -> &str {
+        d.rule.map_or("none", |r| self.rules.rules[r].kind.as_str())
+    }
+
+    /// The rule id a decision reports, or `-` when none matched.
+    pub fn rule_id(&self, d: Decision) -> &str {
+        d.rule.map_or("-", |r| self.rules.rules[r].id.as_str())
+    }
+
+    /// Classifies one contact. Afterwards `scratch.matched` lists every matching rule.
+    pub fn classify<C: Contact + ?Sized>(&self, contact: &C, scratch: &mut Scratch) -> Decision {
+        if scratch.state.len() != self.rules.rules.len() {
+            scratch.state = vec![RuleState::default(); self.rules.rules.len()];
+            scratch.stamp = 0;
+        }
+        scratch.stamp = scratch.stamp.wrapping_add(1);
+        if scratch.stamp == 0 {
+            scratch.state.iter_mut().for_each(|s| s.stamp = 0);
+            scratch.stamp = 1;
+        }
+        let stamp = scratch.stamp;
+        scratch.touched.clear();
+        scratch.matched.clear();
+        scratch.text.clear();
+        contact.text(&mut scratch.text);
+        if let Some(ac) = &self.automaton {
+            for m in ac.find_overlapping_iter(scratch.text.as_bytes()) {
+                let p = m.pattern().as_usize();
+                for u in &self.uses[self.starts[p]..self.starts[p + 1]] {
+                    let r = match *u {
+                        Use::Any(r) | Use::Group(r, _) | Use::Veto(r) => r,
+                    };
+                    let st = &mut scratch.state[r as usize];
+                    if st.stamp != stamp {
+                        *st = RuleState {
+                            stamp,
+                            ..RuleState::default()
+                        };
+                        scratch.touched.push(r);
+                    }
+                    match *u {
+                        Use::Any(_) => st.any = true,
+                        Use::Group(_, g) => st.groups |= 1 << g,
+                        Use::Veto(_) => st.veto = true,
+                    }
+                }
+            }
+        }
+        let mut gate: Option<bool> = None;
+        let mut best: Option<usize> = None;
+        let untouched = self
+            .always
+            .iter()
+            .filter(|&&r| scratch.state[r as usize].stamp != stamp);
+        for &r in scratch.touched.iter().chain(untouched) {
+            let r = r as usize;
+            let st = if scratch.state[r].stamp == stamp {
+                scratch.state[r]
+            } else {
+                RuleState::default()
+            };
+            if self.matches(r, st, contact, scratch.text.as_bytes(), &mut gate) {
+                scratch.matched.push(r as u32);
+                if best.is_none_or(|b| self.beats(r, b)) {
+                    best = Some(r);
+                }
+            }
+        }
+        match best {
+            Some(r) => Decision {
+                class: self.rules.rules[r].class,
+                rule: Some(r),
+            },
+            None => Decision {
+                class: self.rules.default,
+                rule: None,
+            },
+        }
+    }
+
+    /// Precedence: higher priority, then failure over value, then the earlier rule.
+    fn beats(&self, a: usize, b: usize) -> bool {
+        let (ra, rb) = (&self.rules.rules[a], &self.rules.rules[b]);
+        (
+            ra.priority,
+            ra.class == Class::Failure,
+            std::cmp::Reverse(a),
+        ) > (
+            rb.priority,
+            rb.class == Class::Failure,
+            std::cmp::Reverse(b),
+        )
+    }
+
+    fn matches<C: Contact + ?Sized>(
+        &self,
+        r: usize,
+        st: RuleState,
+        contact: &C,
+        text: &[u8],
+        gate: &mut Option<bool>,
+    ) -> bool {
+        let rule = &self.rules.rules[r];
+        let c = &self.compiled[r];
+        if st.veto || st.groups != c.groups_full {
+            return false;
+        }
+        for (i, cond) in rule.fields.iter().enumerate() {
+            let Some(value) = contact.value(c.slots[i]) else {
+                return false;
+            };
+            let ok = match &cond.test {
+                FieldTest::OneOf(_) => {
+                    let v = canonical_folded(&self.rules, &cond.field, value);
+                    c.allowed[i].contains(&v)
+                }
+                FieldTest::Regex(re) => re.is_match(value),
+            };
+            if !ok {
+                return false;
+            }
+        }
+        let needs_text = !rule.phrases.is_empty() || !rule.regex.is_empty();
+        if needs_text && !st.any {
+            if rule.regex.is_empty() {
+                return false;
+            }
+            let gate_open = *gate
+                .get_or_insert_with(|| self.regex_gate.as_ref().is_some_and(|g| g.is_match(text)));
+            if !gate_open || !rule.regex.iter().any(|re| re.is_match(text)) {
+                return false;
+            }
+        }
+        !rule.unless_regex.iter().any(|re| re.is_match(text))
+    }
+}
+
+/// A field value as field conditions compare it: mapped through the alias table for
+/// channel and service, then folded.
+fn canonical_folded(rules: &RuleSet, field: &FieldRef, value: &str) -> String {
+    match field {
+        FieldRef::Logical(Field::Channel) => fold_value(rules.channels.canonical(value)),
+        FieldRef::Logical(Field::Service) => fold_value(rules.services.canonical(value)),
+        _ => fold_value(value),
+    }
+}
+
+/// A contact built from an example in a rule file or from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct SimpleContact<'a> {
+    pub text: &'a str,
+    pub channel: Option<&'a str>,
+    pub service: Option<&'a str>,
+    pub code: Option<&'a str>,
+    /// The matcher's slots, to answer [`Contact::value`].
+    pub slots: &'a [FieldRef],
+}
+
+impl Contact for SimpleContact<'_> {
+    fn text(&self, out: &mut ContactText) {
+        out.push_field(self.text.as_bytes());
+        if let Some(code) = self.code {
+            out.push_field(code.as_bytes());
+        }
+    }
+
+    fn value(&self, slot: usize) -> Option<&str> {
+        match self.slots.get(slot)? {
+            FieldRef::Logical(Field::Channel) => self.channel,
+            FieldRef::Logical(Field::Service) => self.service,
+            FieldRef::Logical(Field::Code) => self.code,
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSource;
+
+    fn matcher(toml: &str) -> Matcher {
+        let set = RuleSet::load(&[RuleSource {
+            name: "t.toml".into(),
+            text: toml.into(),
+        }])
+        .unwrap();
+        Matcher::new(set)
+    }
+
+    fn run(m: &Matcher, text: &str) -> String {
+        run_with(m, text, None, None, None)
+    }
+
+    fn run_with(
+        m: &Matcher,
+        text: &str,
+        channel: Option<&str>,
+        service: Option<&str>,
+        code: Option<&str>,
+    ) -> String {
+        let c = SimpleContact {
+            text,
+            channel,
+            service,
+            code,
+            slots: m.slots(),
+        };
+        let mut s = Scratch::default();
+        let d = m.classify(&c, &mut s);
+        format!("{}:{}", d.class, m.rule_id(d))
+    }
+
+    const BASIC: &str = r#"
+[[rule]]
+id = "bin"
+class = "value"
+kind = "service-request"
+phrases = ["bin"]
+[[rule]]
+id = "chase"
+class = "failure"
+kind = "progress-chasing"
+phrases = ["chas*"]
+"#;
+
+    #[test]
+    fn phrases_match_whole_words_only() {
+        let m = matcher(BASIC);
+        assert_eq!(run(&m, "new BIN please"), "value:bin");
+        assert_eq!(run(&m, "bin."), "value:bin");
+        assert_eq!(run(&m, "cabinet door"), "unclassified:-");
+        assert_eq!(run(&m, "binned it"), "unclassified:-");
+    }
+
+    #[test]
+    fn star_makes_a_prefix_but_keeps_the_left_boundary() {
+        let m = matcher(BASIC);
+        assert_eq!(run(&m, "Chased twice"), "failure:chase");
+        assert_eq!(run(&m, "chasing"), "failure:chase");
+        assert_eq!(run(&m, "purchase"), "unclassified:-");
+    }
+
+    #[test]
+    fn multi_word_phrases_match_across_punctuation_but_not_across_fields() {
+        let m = matcher(
+            r#"
+[[rule]]
+id = "nc"
+class = "failure"
+kind = "not-done-right"
+phrases = ["not collected"]
+"#,
+        );
+        assert_eq!(run(&m, "bins NOT-collected!"), "failure:nc");
+        assert_eq!(
+            run_with(&m, "bins not", None, None, Some("collected")),
+            "unclassified:-"
+        );
+    }
+
+    #[test]
+    fn a_short_phrase_does_not_hide_a_longer_one() {
+        // "chasing" and "chasing up" overlap; both must be seen.
+        let m = matcher(
+            r#"
+[[rule]]
+id = "short"
+class = "value"
+kind = "information"
+phrases = ["chasing"]
+[[rule]]
+id = "long"
+class = "failure"
+kind = "progress-chasing"
+priority = 5
+phrases = ["chasing up"]
+"#,
+        );
+        assert_eq!(run(&m, "chasing up claim"), "failure:long");
+        assert_eq!(run(&m, "chasing"), "value:short");
+    }
+
+    #[test]
+    fn all_groups_must_each_hit() {
+        let m = matcher(
+            r#"
+[[rule]]
+id = "missed-bin"
+class = "failure"
+kind = "not-done-right"
+all = [["bin", "bins"], ["missed", "not collected"]]
+"#,
+        );
+        assert_eq!(run(&m, "bins missed"), "failure:missed-bin");
+        assert_eq!(run(&m, "bin not collected"), "failure:missed-bin");
+        assert_eq!(run(&m, "bins"), "unclassified:-");
+        assert_eq!(run(&m, "missed"), "unclassified:-");
+    }
+
+    #[test]
+    fn unless_phrases_and_regexes_veto() {
+        let m = matcher(
+            r#"
+[[rule]]
+id = "complaint"
+class = "failure"
+kind = "complaint"
+phrases = ["complain*"]
+unless = ["neighbour"]
+unless_regex = ['\bdog (fouling|barking)\b']
+"#,
+        );
+        assert_eq!(run(&m, "wants to complain"), "failure:complaint");
+        assert_eq!(run(&m, "complaint re neighbour noise"), "unclassified:-");
+        assert_eq!(run(&m, "complaint about dog fouling"), "unclassified:-");
+    }
+
+    #[test]
+    fn regex_alone_or_as_alternative_to_phrases() {
+        let m = matcher(
+            r#"
+[[rule]]
+id = "nth-call"
+class = "failure"
+kind = "repeat"
+phrases = ["again"]
+regex = ['\b(2nd|3rd|[4-9]th) (call|time)\b']
+"#,
+        );
+        assert_eq!(run(&m, "3rd call re this"), "failure:nth-call");
+        assert_eq!(run(&m, "called again"), "failure:nth-call");
+        assert_eq!(run(&m, "first call"), "unclassified:-");
+    }
+
+    #[test]
+    fn field_conditions_use_aliases_and_regexes() {
+        let m = matcher(
+            r#"
+[channels]
+phone = ["telephone", "tel"]
+[[rule]]
+id = "phone-pay"
+class = "value"
+kind = "payment"
+phrases = ["pay*"]
+fields = { channel = ["Telephone"], code = { regex = "^CT-" } }
+[[rule]]
+id = "code-only"
+class = "value"
+kind = "payment"
+fields = { code = ["PAY"] }
+"#,
+        );
+        assert_eq!(
+            run_with(&m, "pay ctax", Some("TEL"), None, Some("CT-PAY")),
+            "value:phone-pay"
+        );
+        assert_eq!(
+            run_with(&m, "pay ctax", Some("email"), None, Some("CT-PAY")),
+            "unclassified:-"
+        );
+        assert_eq!(
+            run_with(&m, "pay ctax", Some("tel"), None, None),
+            "unclassified:-"
+        );
+        assert_eq!(
+            run_with(&m, "anything", None, None, Some(" pay ")),
+            "value:code-only"
+        );
+    }
+
+    #[test]
+    fn precedence_priority_then_failure_then_order() {
+        let m = matcher(
+            r#"
+[[rule]]
+id = "v-high"
+class = "value"
+kind = "application"
+priority = 10
+phrases = ["new claim"]
+[[rule]]
+id = "f-low"
+class = "failure"
+kind = "progress-chasing"
+phrases = ["chasing"]
+[[rule]]
+id = "v-low"
+class = "value"
+kind = "application"
+phrases = ["claim"]
+[[rule]]
+id = "v-low-2"
+class = "value"
+kind = "information"
+phrases = ["claim"]
+"#,
+        );
+        // priority beats class
+        assert_eq!(run(&m, "chasing new claim"), "value:v-high");
+        // equal priority: failure beats value
+        assert_eq!(run(&m, "chasing claim"), "failure:f-low");
+        // equal priority and class: the earlier rule
+        assert_eq!(run(&m, "claim"), "value:v-low");
+    }
+
+    #[test]
+    fn matched_lists_every_hit() {
+        let m = matcher(BASIC);
+        let c = SimpleContact {
+            text: "chasing new bin",
+            slots: m.slots(),
+            ..SimpleContact::default()
+        };
+        let mut s = Scratch::default();
+        let d = m.classify(&c, &mut s);
+        assert_eq!(m.rule_id(d), "chase");
+        let mut hits = s.matched.clone();
+        hits.sort();
+        assert_eq!(hits, vec![0, 1]);
+    }
+
+    #[test]
+    fn default_class_applies_when_nothing_matches() {
+        let m = matcher(
+            "[ruleset]\ndefault = \"value\"\n[[rule]]\nid=\"a\"\nclass=\"failure\"\nkind=\"x\"\nphrases=[\"zz\"]\n",
+        );
+        assert_eq!(run(&m, "hello"), "value:-");
+    }
+
+    #[test]
+    fn scratch_is_reset_between_contacts() {
+        let m = matcher(BASIC);
+        let mut s = Scratch::default();
+        for (text, want) in [("bin", Some(0)), ("nothing", None), ("chased", Some(1))] {
+            let c = SimpleContact {
+                text,
+                slots: m.slots(),
+                ..SimpleContact::default()
+            };
+            assert_eq!(m.classify(&c, &mut s).rule, want, "{text}");
+        }
+    }
+}

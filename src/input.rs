@@ -1,0 +1,387 @@
+//! Reading exports: opening a file or stdin, finding the header, and cutting the byte
+//! stream into chunks that end on record boundaries.
+//!
+//! The reader thread only looks for record boundaries (a small state machine that skips
+//! through the bytes with `memchr`); parsing and classification happen in the workers, one
+//! chunk each. That keeps the single reader from capping the speed-up, and works the same
+//! for files, pipes and stdin. The state machine follows the csv crate's quoting rules
+//! (a quote opens a quoted field only at the start of a field; `""` inside quotes is a
+//! literal quote), so a chunk boundary never falls inside a quoted field.
+
+use crate::error::{Error, Result};
+use memchr::{memchr, memchr3};
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Where contacts come from: a file, or standard input (`-`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputPath {
+    Stdin,
+    File(PathBuf),
+}
+
+impl InputPath {
+    /// `-` means standard input.
+    pub fn parse(arg: &str) -> InputPath {
+        if arg == "-" {
+            InputPath::Stdin
+        } else {
+            InputPath::File(PathBuf::from(arg))
+        }
+    }
+
+    /// The name used in messages and reports.
+    pub fn name(&self) -> String {
+        match self {
+            InputPath::Stdin => "<stdin>".to_string(),
+            InputPath::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// An opened input.
+pub struct Source {
+    pub name: String,
+    pub reader: Box<dyn Read>,
+    /// Size in bytes when known (for the progress bar).
+    pub size: Option<u64>,
+}
+
+impl Source {
+    pub fn open(input: &InputPath) -> Result<Source> {
+        match input {
+            InputPath::Stdin => Ok(Source {
+                name: input.name(),
+                reader: Box::new(std::io::stdin()),
+                size: None,
+            }),
+            InputPath::File(path) => {
+                let file = File::open(path).map_err(|e| Error::io(path, e))?;
+                let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+                if meta.is_dir() {
+                    return Err(Error::Input(format!("{}: is a directory", path.display())));
+                }
+                Ok(Source {
+                    name: input.name(),
+                    reader: Box::new(file),
+                    size: Some(meta.len()),
+                })
+            }
+        }
+    }
+}
+
+/// A piece of the input that holds whole records only.
+#[derive(Debug)]
+pub struct Chunk {
+    /// Line number (1-based) of the chunk's first byte in its source.
+    pub first_line: u64,
+    pub data: Vec<u8>,
+    /// The input ended inside a quoted field that started in this chunk.
+    pub unterminated_quote: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scan {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+/// Cuts a byte stream into [`Chunk`]s at record boundaries.
+pub struct Chunker<R> {
+    reader: R,
+    name: String,
+    pub delimiter: u8,
+    buf: Vec<u8>,
+    scanned: usize,
+    state: Scan,
+    /// Offset just past the last record terminator seen in `buf`.
+    last_end: Option<usize>,
+    eof: bool,
+    line: u64,
+    target: usize,
+    /// Bytes handed out so far (for progress).
+    pub bytes_read: u64,
+}
+
+const READ_BLOCK: usize = 256 * 1024;
+
+impl<R: Read> Chunker<R> {
+    /// Prepares to read `reader`. A UTF-8 byte-order mark is dropped. With no
+    /// `delimiter` given, it is sniffed from the first line (see [`sniff_delimiter`]).
+    pub fn new(mut reader: R, name: &str, delimiter: Option<u8>, target: usize) -> Result<Self> {
+        let mut buf = Vec::with_capacity(target.max(READ_BLOCK) + READ_BLOCK);
+        let eof = fill(&mut reader, &mut buf, READ_BLOCK, name)?;
+        if buf.starts_with(b"\xEF\xBB\xBF") {
+            buf.drain(..3);
+        }
+        let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(&buf));
+        Ok(Chunker {
+            reader,
+            name: name.to_string(),
+            delimiter,
+            buf,
+            scanned: 0,
+            state: Scan::FieldStart,
+            last_end: None,
+            eof,
+            line: 1,
+            target: target.max(1),
+            bytes_read: 0,
+        })
+    }
+
+    /// The first non-empty record (the header), parsed, with its line number.
+    pub fn header(&mut self) -> Result<Option<(u64, csv::ByteRecord)>> {
+        loop {
+            let saved_target = self.target;
+            self.target = 1;
+            let chunk = self.next_chunk();
+            self.target = saved_target;
+            let Some(chunk) = chunk? else {
+                return Ok(None);
+            };
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .delimiter(self.delimiter)
+                .from_reader(&chunk.data[..]);
+            let mut record = csv::ByteRecord::new();
+            match rdr.read_byte_record(&mut record) {
+                Ok(true) => {
+                    let line = chunk.first_line + record.position().map_or(1, |p| p.line()) - 1;
+                    return Ok(Some((line, record)));
+                }
+                Ok(false) => continue, // blank lines before the header
+                Err(e) => {
+                    return Err(Error::Input(format!("{}: header: {e}", self.name)));
+                }
+            }
+        }
+    }
+
+    /// The next chunk of whole records, or `None` at the end of input.
+    pub fn next_chunk(&mut self) -> Result<Option<Chunk>> {
+        loop {
+            self.scan();
+            if let Some(end) = self.last_end {
+                if end >= self.target || self.eof {
+                    return Ok(Some(self.split(end, false)));
+                }
+            }
+            if self.eof {
+                if self.buf.is_empty() {
+                    return Ok(None);
+                }
+                let all = self.buf.len();
+                let open = matches!(self.state, Scan::Quoted);
+                self.state = Scan::FieldStart;
+                return Ok(Some(self.split(all, open)));
+            }
+            self.eof = fill(&mut self.reader, &mut self.buf, READ_BLOCK, &self.name)?;
+        }
+    }
+
+    fn split(&mut self, end: usize, unterminated_quote: bool) -> Chunk {
+        let rest = self.buf.split_off(end);
+        let data = std::mem::replace(&mut self.buf, rest);
+        self.scanned -= end.min(self.scanned);
+        self.last_end = None;
+        let first_line = self.line;
+        self.line += memchr::memchr_iter(b'\n', &data).count() as u64;
+        self.bytes_read += data.len() as u64;
+        Chunk {
+            first_line,
+            data,
+            unterminated_quote,
+        }
+    }
+
+    /// Advances the boundary state machine over the bytes not scanned yet, stopping at
+    /// the first record end at or past the target size.
+    fn scan(&mut self) {
+        let bytes = &self.buf;
+        let n = bytes.len();
+        let delim = self.delimiter;
+        let mut i = self.scanned;
+        let mut st = self.state;
+        while i < n {
+            match st {
+                Scan::Quoted => match memchr(b'"', &bytes[i..]) {
+                    Some(k) => {
+                        i += k + 1;
+                        st = Scan::QuoteInQuoted;
+                    }
+                    None => i = n,
+                },
+                Scan::QuoteInQuoted => {
+                    let b = bytes[i];
+                    i += 1;
+                    st = if b == b'"' {
+                        Scan::Quoted
+                    } else if b == delim {
+                        Scan::FieldStart
+                    } else if b == b'\n' || b == b'\r' {
+                        self.last_end = Some(i);
+                        if i >= self.target {
+                            st = Scan::FieldStart;
+                            break;
+                        }
+                        Scan::FieldStart
+                    } else {
+                        Scan::Unquoted
+                    };
+                }
+                Scan::FieldStart if bytes[i] == b'"' => {
+                    i += 1;
+                    st = Scan::Quoted;
+                }
+                Scan::FieldStart | Scan::Unquoted => {
+                    match memchr3(delim, b'\n', b'\r', &bytes[i..]) {
+                        Some(k) => {
+                            let b = bytes[i + k];
+                            i += k + 1;
+                            st = Scan::FieldStart;
+                            if b != delim {
+                                self.last_end = Some(i);
+                                if i >= self.target {
+                                    break;
+                                }
+                            }
+                        }
+                        None => {
+                            i = n;
+                            st = Scan::Unquoted;
+                        }
+                    }
+                }
+            }
+        }
+        self.scanned = i;
+        self.state = st;
+    }
+}
+
+/// Reads up to `block` more bytes into `buf`; returns true at end of input.
+fn fill<R: Read>(reader: &mut R, buf: &mut Vec<u8>, block: usize, name: &str) -> Result<bool> {
+    let start = buf.len();
+    buf.resize(start + block, 0);
+    let mut filled = start;
+    let result = loop {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break Ok(true),
+            Ok(k) => {
+                filled += k;
+                if filled == buf.len() {
+                    break Ok(false);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(Error::io(Path::new(name), e)),
+        }
+    };
+    buf.truncate(filled);
+    result
+}
+
+/// Picks the delimiter of the first line: whichever of comma, semicolon, tab and pipe
+/// occurs most often outside quotes (comma on a tie or when none occurs).
+pub fn sniff_delimiter(head: &[u8]) -> u8 {
+    let candidates = [b',', b';', b'\t', b'|'];
+    let mut counts = [0usize; 4];
+    let mut quoted = false;
+    for &b in head {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' | b'\r' if !quoted => break,
+            _ if !quoted => {
+                if let Some(i) = candidates.iter().position(|&c| c == b) {
+                    counts[i] += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut best = 0;
+    for i in 1..candidates.len() {
+        if counts[i] > counts[best] {
+            best = i;
+        }
+    }
+    candidates[best]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(data: &[u8], target: usize) -> Vec<Chunk> {
+        let mut c = Chunker::new(data, "t", Some(b','), target).unwrap();
+        let mut out = Vec::new();
+        while let Some(ch) = c.next_chunk().unwrap() {
+            out.push(ch);
+        }
+        out
+    }
+
+    #[test]
+    fn chunks_end_on_record_boundaries_not_inside_quotes() {
+        let data = b"a,\"x\ny\",1\nb,\"p,\"\"q\"\"\",2\r\nc,z,3\n";
+        for target in 1..data.len() + 2 {
+            let cs = chunks(data, target);
+            let joined: Vec<u8> = cs.iter().flat_map(|c| c.data.clone()).collect();
+            assert_eq!(joined, data, "target {target}");
+            let mut records = 0;
+            for c in &cs {
+                let mut r = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .from_reader(&c.data[..]);
+                for rec in r.records() {
+                    assert_eq!(rec.unwrap().len(), 3, "target {target}");
+                    records += 1;
+                }
+            }
+            assert_eq!(records, 3, "target {target}");
+        }
+    }
+
+    #[test]
+    fn line_numbers_follow_the_source() {
+        let data = b"h1,h2\n\"a\nb\",1\nc,2\n";
+        let cs = chunks(data, 1);
+        let lines: Vec<u64> = cs.iter().map(|c| c.first_line).collect();
+        assert_eq!(lines, vec![1, 2, 4]);
+    }
+
+    #[test]
+    fn an_unterminated_quote_is_flagged() {
+        let cs = chunks(b"a,b\n\"open,c\nd,e\n", 1);
+        assert!(!cs[0].unterminated_quote);
+        assert!(cs.last().unwrap().unterminated_quote);
+        assert_eq!(cs.last().unwrap().first_line, 2);
+    }
+
+    #[test]
+    fn header_skips_blank_lines_and_bom() {
+        let data = b"\xEF\xBB\xBF\r\n\nId,Notes\n1,x\n";
+        let mut c = Chunker::new(&data[..], "t", None, 1000).unwrap();
+        let (line, h) = c.header().unwrap().unwrap();
+        assert_eq!(line, 3);
+        assert_eq!(&h[0], b"Id");
+        let rest = c.next_chunk().unwrap().unwrap();
+        assert_eq!(rest.data, b"1,x\n");
+        assert_eq!(rest.first_line, 4);
+    }
+
+    #[test]
+    fn sniffs_common_delimiters() {
+        assert_eq!(sniff_delimiter(b"a,b,c\n"), b',');
+        assert_eq!(sniff_delimiter(b"a;b;\"c,d,e\"\n"), b';');
+        assert_eq!(sniff_delimiter(b"a\tb\tc"), b'\t');
+        assert_eq!(sniff_delimiter(b"a|b|c,d\n"), b'|');
+        assert_eq!(sniff_delimiter(b"single\n"), b',');
+    }
+}

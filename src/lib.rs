@@ -1,0 +1,24 @@
+//! `demand` measures failure demand in contact-centre logs.
+//!
+//! The engine reads exported contact logs ([`input`]), maps their columns to logical
+//! fields ([`columns`]), classifies every contact as value or failure demand with rules
+//! read from TOML ([`rules`], compiled by [`classify`]), tallies the results
+//! ([`summary`]) and renders reports ([`report`]). [`pipeline`] ties these together in
+//! parallel while keeping rows in input order. The command-line interface in `main.rs`
+//! is a thin layer over this crate.
+#![forbid(unsafe_code)]
+
+pub mod classify;
+pub mod columns;
+pub mod error;
+pub mod examples;
+pub mod input;
+pub mod output;
+pub mod pipeline;
+pub mod report;
+pub mod rules;
+pub mod stats;
+pub mod summary;
+pub mod text;
+
+pub use error::{Error, Result};

@@ -1,0 +1,300 @@
+//! The `demand` command line: argument parsing and dispatch over the library.
+#![forbid(unsafe_code)]
+
+use clap::{Args, Parser, Subcommand};
+use demand::classify::{Matcher, Scratch, SimpleContact};
+use demand::columns::Mapping;
+use demand::error::{Error, Result};
+use demand::input::InputPath;
+use demand::output::Output;
+use demand::pipeline::{self, Options, RowSink, RunResult, OUTPUT_COLUMNS};
+use demand::report::{self, Format};
+use demand::rules::RuleSet;
+use demand::summary::Summary;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Tag contact-centre logs as value or failure demand, and report the failure share.
+#[derive(Parser)]
+#[command(name = "demand", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Summarise failure demand: totals, failure share with its interval, breakdowns.
+    Report(ReportArgs),
+    /// Write every input row with demand_class, demand_kind and demand_rule appended.
+    Classify(ClassifyArgs),
+    /// Check and test rule files.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Show how the rules classify one piece of text.
+    Explain(ExplainArgs),
+}
+
+#[derive(Args)]
+struct RulesArgs {
+    /// Rule file or directory of *.toml files (repeatable); the embedded council rules
+    /// when absent.
+    #[arg(long = "rules", value_name = "PATH")]
+    rules: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct InputArgs {
+    /// Exported logs (CSV, TSV...); `-` or nothing reads standard input.
+    #[arg(value_name = "LOGS")]
+    logs: Vec<String>,
+    #[command(flatten)]
+    rules: RulesArgs,
+    /// Map a logical field to a column: FIELD=COLUMN (repeatable; several for text).
+    /// Fields: id, timestamp, channel, service, customer, case, code, text.
+    #[arg(long = "map", value_name = "FIELD=COLUMN")]
+    map: Vec<Mapping>,
+    /// Field delimiter (`,` `;` `tab` `|`); sniffed from the header when absent.
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    delimiter: Option<u8>,
+    /// Worker threads [default: the number of CPUs].
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Stop at the first malformed row (exit code 2) instead of counting it as rejected.
+    #[arg(long)]
+    strict: bool,
+    /// No progress bar and no notes on stderr (warnings and errors are still printed).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ClassifyArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Write rows to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Load and validate rule files; every problem is printed with file:line:column.
+    Check(RulesArgs),
+    /// Check that every rule wins its examples and none of its counter-examples.
+    Test(RulesArgs),
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    /// The contact's text (notes, subject...).
+    text: String,
+    #[arg(long)]
+    channel: Option<String>,
+    #[arg(long)]
+    service: Option<String>,
+    /// Reason / disposition / category code.
+    #[arg(long)]
+    code: Option<String>,
+    #[command(flatten)]
+    rules: RulesArgs,
+}
+
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ => Err(format!(
+            "delimiter must be one ASCII character or `tab`, got {s:?}"
+        )),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Report(args) => report_cmd(args),
+        Command::Classify(args) => classify_cmd(args),
+        Command::Rules(RulesCommand::Check(args)) => rules_check(args),
+        Command::Rules(RulesCommand::Test(args)) => rules_test(args),
+        Command::Explain(args) => explain(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            for line in e.to_string().lines() {
+                eprintln!("demand: {line}");
+            }
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+fn load_matcher(args: &RulesArgs) -> Result<Matcher> {
+    Ok(Matcher::new(RuleSet::from_paths(&args.rules)?))
+}
+
+fn options(args: &InputArgs) -> Options {
+    let mut opts = Options {
+        strict: args.strict,
+        progress: !args.quiet && std::io::stderr().is_terminal(),
+        mappings: args.map.clone(),
+        delimiter: args.delimiter,
+        ..Options::default()
+    };
+    if let Some(t) = args.threads {
+        opts.threads = t.max(1);
+    }
+    opts
+}
+
+fn inputs(args: &InputArgs) -> Vec<InputPath> {
+    if args.logs.is_empty() {
+        vec![InputPath::Stdin]
+    } else {
+        args.logs.iter().map(|s| InputPath::parse(s)).collect()
+    }
+}
+
+/// Tells the user, on stderr, how columns were mapped and which rows were rejected.
+fn notes(args: &InputArgs, run: &RunResult) {
+    if !args.quiet {
+        for info in &run.inputs {
+            let cols: Vec<String> = info
+                .columns
+                .iter()
+                .map(|(f, c)| format!("{f}={}", c.join("+")))
+                .collect();
+            eprintln!("demand: {}: {}", info.source, cols.join("; "));
+        }
+    }
+    for r in run.rejects.iter().take(10) {
+        eprintln!("demand: rejected {r}");
+    }
+    let rejected = run.tally.rejected;
+    if rejected > 0 {
+        eprintln!("demand: {rejected} row(s) rejected: counted in totals.rejected, not classified");
+    }
+}
+
+fn report_cmd(args: ReportArgs) -> Result<()> {
+    let matcher = load_matcher(&args.input.rules)?;
+    let run = pipeline::run(&matcher, &inputs(&args.input), &options(&args.input), None)?;
+    notes(&args.input, &run);
+    let summary = Summary::new(&run.tally, matcher.ruleset(), run.inputs);
+    let mut out = Output::create(args.output.as_deref())?;
+    out.write_bytes(report::render(&summary, args.format).as_bytes())?;
+    out.finish()
+}
+
+/// Writes classified rows to an [`Output`].
+struct CsvSink {
+    out: Output,
+}
+
+impl RowSink for CsvSink {
+    fn header(&mut self, header: &csv::ByteRecord) -> Result<()> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let _ = w.write_record(
+            header
+                .iter()
+                .chain(OUTPUT_COLUMNS.iter().map(|c| c.as_bytes())),
+        );
+        let bytes = w.into_inner().unwrap_or_default();
+        self.out.write_bytes(&bytes)
+    }
+
+    fn rows(&mut self, csv: &[u8]) -> Result<()> {
+        self.out.write_bytes(csv)
+    }
+}
+
+fn classify_cmd(args: ClassifyArgs) -> Result<()> {
+    let matcher = load_matcher(&args.input.rules)?;
+    let mut sink = CsvSink {
+        out: Output::create(args.output.as_deref())?,
+    };
+    let run = pipeline::run(
+        &matcher,
+        &inputs(&args.input),
+        &options(&args.input),
+        Some(&mut sink),
+    )?;
+    notes(&args.input, &run);
+    sink.out.finish()
+}
+
+fn rules_check(args: RulesArgs) -> Result<()> {
+    let set = RuleSet::from_paths(&args.rules)?;
+    println!(
+        "ok: {} rules in {} ({} file(s)), {} channel and {} service spellings",
+        set.rules.len(),
+        set.name,
+        set.sources.len(),
+        set.channels.len(),
+        set.services.len()
+    );
+    Ok(())
+}
+
+fn rules_test(args: RulesArgs) -> Result<()> {
+    let matcher = load_matcher(&args)?;
+    let report = demand::examples::test_examples(&matcher);
+    for f in &report.failures {
+        println!("{f}");
+    }
+    println!("{} passed, {} failed", report.passed, report.failures.len());
+    if report.failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::CheckFailed(format!(
+            "{} rule example(s) failed",
+            report.failures.len()
+        )))
+    }
+}
+
+fn explain(args: ExplainArgs) -> Result<()> {
+    let matcher = load_matcher(&args.rules)?;
+    let contact = SimpleContact {
+        text: &args.text,
+        channel: args.channel.as_deref(),
+        service: args.service.as_deref(),
+        code: args.code.as_deref(),
+        slots: matcher.slots(),
+    };
+    let mut scratch = Scratch::default();
+    let decision = matcher.classify(&contact, &mut scratch);
+    println!(
+        "class {}  kind {}  rule {}",
+        decision.class,
+        matcher.kind(decision),
+        matcher.rule_id(decision)
+    );
+    let mut matched = scratch.matched.clone();
+    matched.sort_unstable();
+    for r in matched {
+        let rule = matcher.rule(r as usize);
+        println!(
+            "  matched {:<36} {:<8} {:<24} priority {}",
+            rule.id,
+            rule.class.name(),
+            rule.kind,
+            rule.priority
+        );
+    }
+    Ok(())
+}

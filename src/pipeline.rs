@@ -1,0 +1,420 @@
+//! The run: inputs read in chunks, classified in parallel, results consumed in input order.
+//!
+//! The calling thread reads and cuts chunks ([`crate::input::Chunker`]); a rayon pool
+//! parses and classifies one chunk per task, producing the chunk's tally and, for
+//! `classify`, its output rows already encoded as CSV. Results are put back in input order
+//! before they reach the [`RowSink`] or the run's tally, so output order and totals do
+//! not depend on scheduling. At most a few chunks per thread are in flight, so memory
+//! follows the chunk size, not the input size.
+
+use crate::classify::{Contact, Matcher, Scratch};
+use crate::columns::{ColumnMap, Field, Mapping};
+use crate::error::{Error, Result};
+use crate::input::{Chunk, Chunker, InputPath, Source};
+use crate::rules::FieldRef;
+use crate::summary::{BatchTally, InputInfo, Tally};
+use crate::text::ContactText;
+use csv::ByteRecord;
+use std::collections::BTreeMap;
+use std::sync::{mpsc, Arc};
+
+/// How a run reads and processes its inputs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Worker threads (at least 1).
+    pub threads: usize,
+    /// Stop at the first rejected row instead of counting it.
+    pub strict: bool,
+    /// Target bytes per chunk.
+    pub chunk_bytes: usize,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+    pub mappings: Vec<Mapping>,
+    /// Field delimiter; sniffed per file when `None`.
+    pub delimiter: Option<u8>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            strict: false,
+            chunk_bytes: 1 << 20,
+            progress: false,
+            mappings: Vec::new(),
+            delimiter: None,
+        }
+    }
+}
+
+/// A row that could not be classified, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reject {
+    pub source: String,
+    pub line: u64,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Reject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.source, self.line, self.reason)
+    }
+}
+
+/// Receives classified rows, in input order.
+pub trait RowSink {
+    /// Called once, before any rows, with the first input's header.
+    fn header(&mut self, header: &ByteRecord) -> Result<()>;
+    /// A run of rows encoded as CSV (each input row plus class, kind and rule).
+    fn rows(&mut self, csv: &[u8]) -> Result<()>;
+}
+
+/// What a run produced besides the rows.
+#[derive(Debug)]
+pub struct RunResult {
+    pub tally: Tally,
+    pub inputs: Vec<InputInfo>,
+    /// The first rejected rows (at most [`REJECTS_KEPT`]); `tally.rejected` counts them all.
+    pub rejects: Vec<Reject>,
+}
+
+/// How many rejected rows are kept for messages.
+pub const REJECTS_KEPT: usize = 20;
+
+/// The extra columns `classify` appends.
+pub const OUTPUT_COLUMNS: [&str; 3] = ["demand_class", "demand_kind", "demand_rule"];
+
+/// One input's layout, shared by the tasks that process its chunks.
+struct FileCtx {
+    name: String,
+    input: usize,
+    columns: ColumnMap,
+    /// For each matcher slot, the column that holds it.
+    slot_columns: Vec<Option<usize>>,
+    width: usize,
+    delimiter: u8,
+    service: Option<usize>,
+    channel: Option<usize>,
+    code: Option<usize>,
+}
+
+struct ChunkResult {
+    input: usize,
+    tally: Tally,
+    rows: Vec<u8>,
+    records: u64,
+    rejects: Vec<Reject>,
+}
+
+/// A CSV record seen through the column map.
+struct RecordContact<'a> {
+    record: &'a ByteRecord,
+    ctx: &'a FileCtx,
+}
+
+impl Contact for RecordContact<'_> {
+    fn text(&self, out: &mut ContactText) {
+        for &c in &self.ctx.columns.text {
+            out.push_field(self.record.get(c).unwrap_or_default());
+        }
+        if let Some(c) = self.ctx.code {
+            out.push_field(self.record.get(c).unwrap_or_default());
+        }
+    }
+
+    fn value(&self, slot: usize) -> Option<&str> {
+        let col = self.ctx.slot_columns.get(slot).copied().flatten()?;
+        // Rows reach the matcher only after their UTF-8 has been checked.
+        std::str::from_utf8(self.record.get(col)?).ok()
+    }
+}
+
+/// Reads every input, classifies every row and hands rows (if `sink` is given) and
+/// totals back in input order.
+pub fn run(
+    matcher: &Matcher,
+    inputs: &[InputPath],
+    opts: &Options,
+    mut sink: Option<&mut dyn RowSink>,
+) -> Result<RunResult> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads.max(1))
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", opts.threads)))?;
+    let nrules = matcher.ruleset().rules.len();
+    let mut state = Collector {
+        tally: Tally::new(nrules),
+        inputs: Vec::new(),
+        rejects: Vec::new(),
+        strict: opts.strict,
+        pending: BTreeMap::new(),
+        next: 0,
+    };
+    let progress = progress_bar(opts.progress, inputs);
+    let write_rows = sink.is_some();
+    let max_in_flight = opts.threads.max(1) * 3;
+    let (tx, rx) = mpsc::channel::<(u64, ChunkResult)>();
+    let mut first_header: Option<ByteRecord> = None;
+
+    let outcome = pool.in_place_scope(|scope| -> Result<()> {
+        let mut seq = 0u64;
+        let mut in_flight = 0usize;
+        let mut done_bytes = 0u64;
+        let receive = |state: &mut Collector, sink: &mut Option<&mut dyn RowSink>| {
+            let (s, result) = rx.recv().expect("workers outlive the scope");
+            state.pending.insert(s, result);
+            state.drain(sink)
+        };
+        for (index, input) in inputs.iter().enumerate() {
+            let source = Source::open(input)?;
+            let name = source.name.clone();
+            let mut chunker = Chunker::new(source.reader, &name, opts.delimiter, opts.chunk_bytes)?;
+            let Some((_, header)) = chunker.header()? else {
+                return Err(Error::Input(format!(
+                    "{name}: the file is empty: no header row and no contacts"
+                )));
+            };
+            let names: Vec<String> = header
+                .iter()
+                .map(|h| String::from_utf8_lossy(h).trim().to_string())
+                .collect();
+            let columns = ColumnMap::detect(&names, &opts.mappings, &name)?;
+            if write_rows {
+                match &first_header {
+                    None => {
+                        if let Some(sink) = sink.as_deref_mut() {
+                            sink.header(&header)?;
+                        }
+                        first_header = Some(header.clone());
+                    }
+                    Some(first) if *first != header => {
+                        return Err(Error::Input(format!(
+                            "{name}: its header differs from {}'s; classify writes one table, \
+                             so every input must have the same columns",
+                            inputs[0].name()
+                        )));
+                    }
+                    Some(_) => {}
+                }
+            }
+            state.inputs.push(InputInfo {
+                source: name.clone(),
+                contacts: 0,
+                rejected: 0,
+                columns: columns
+                    .describe()
+                    .into_iter()
+                    .map(|(f, cols)| (f.name().to_string(), cols))
+                    .collect(),
+            });
+            let ctx = Arc::new(FileCtx {
+                slot_columns: matcher
+                    .slots()
+                    .iter()
+                    .map(|s| match s {
+                        FieldRef::Logical(f) => columns.get(*f),
+                        FieldRef::Column(c) => columns.column(c),
+                    })
+                    .collect(),
+                width: header.len(),
+                delimiter: chunker.delimiter,
+                service: columns.get(Field::Service),
+                channel: columns.get(Field::Channel),
+                code: columns.get(Field::Code),
+                columns,
+                name,
+                input: index,
+            });
+            while let Some(chunk) = chunker.next_chunk()? {
+                progress.set_position(done_bytes + chunker.bytes_read);
+                let tx = tx.clone();
+                let ctx = Arc::clone(&ctx);
+                let s = seq;
+                seq += 1;
+                scope.spawn(move |_| {
+                    let result = process(matcher, &ctx, chunk, write_rows);
+                    let _ = tx.send((s, result));
+                });
+                in_flight += 1;
+                while in_flight >= max_in_flight {
+                    in_flight -= 1;
+                    receive(&mut state, &mut sink)?;
+                }
+            }
+            done_bytes += chunker.bytes_read;
+        }
+        while in_flight > 0 {
+            in_flight -= 1;
+            receive(&mut state, &mut sink)?;
+        }
+        Ok(())
+    });
+    progress.finish_and_clear();
+    outcome?;
+    Ok(RunResult {
+        tally: state.tally,
+        inputs: state.inputs,
+        rejects: state.rejects,
+    })
+}
+
+/// Puts chunk results back in order and folds them into the run.
+struct Collector {
+    tally: Tally,
+    inputs: Vec<InputInfo>,
+    rejects: Vec<Reject>,
+    strict: bool,
+    pending: BTreeMap<u64, ChunkResult>,
+    next: u64,
+}
+
+impl Collector {
+    fn drain(&mut self, sink: &mut Option<&mut dyn RowSink>) -> Result<()> {
+        while let Some(result) = self.pending.remove(&self.next) {
+            self.next += 1;
+            if self.strict {
+                if let Some(first) = result.rejects.first() {
+                    return Err(Error::Input(format!(
+                        "{first} (--strict stops at the first rejected row)"
+                    )));
+                }
+            }
+            let info = &mut self.inputs[result.input];
+            info.contacts += result.records;
+            info.rejected += result.rejects.len() as u64;
+            let room = REJECTS_KEPT.saturating_sub(self.rejects.len());
+            self.rejects.extend(result.rejects.into_iter().take(room));
+            self.tally.merge(result.tally);
+            if let Some(sink) = sink.as_deref_mut() {
+                sink.rows(&result.rows)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses and classifies one chunk.
+fn process(matcher: &Matcher, ctx: &FileCtx, chunk: Chunk, write_rows: bool) -> ChunkResult {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(ctx.delimiter)
+        .from_reader(&chunk.data[..]);
+    let mut writer = write_rows.then(|| {
+        csv::Writer::from_writer(Vec::with_capacity(chunk.data.len() + chunk.data.len() / 4))
+    });
+    let mut record = ByteRecord::new();
+    let mut scratch = Scratch::default();
+    let mut tally = BatchTally::new(matcher.ruleset().rules.len());
+    let mut rejects = Vec::new();
+    let mut records = 0u64;
+    let reject = |rejects: &mut Vec<Reject>, line: u64, reason: String| {
+        rejects.push(Reject {
+            source: ctx.name.clone(),
+            line,
+            reason,
+        });
+    };
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                // Reading from memory cannot fail for I/O; count whatever remains as one row.
+                records += 1;
+                let line = chunk.first_line + e.position().map_or(1, |p| p.line()) - 1;
+                reject(&mut rejects, line, format!("unreadable CSV: {e}"));
+                break;
+            }
+        }
+        records += 1;
+        let line = chunk.first_line + record.position().map_or(1, |p| p.line()) - 1;
+        if chunk.unterminated_quote && reader.is_done() {
+            let last = chunk.first_line + memchr::memchr_iter(b'\n', &chunk.data).count() as u64;
+            reject(
+                &mut rejects,
+                line,
+                format!(
+                    "unterminated quote: a quoted field opened in this row runs to the end of \
+                     the input (lines {line}-{last})"
+                ),
+            );
+            continue;
+        }
+        if record.len() != ctx.width {
+            reject(
+                &mut rejects,
+                line,
+                format!("expected {} fields, found {}", ctx.width, record.len()),
+            );
+            continue;
+        }
+        if let Some(field) = record.iter().position(|f| std::str::from_utf8(f).is_err()) {
+            let column = &ctx.columns.header[field];
+            reject(
+                &mut rejects,
+                line,
+                format!("invalid UTF-8 in field {} ({column:?})", field + 1),
+            );
+            continue;
+        }
+        let contact = RecordContact {
+            record: &record,
+            ctx,
+        };
+        let decision = matcher.classify(&contact, &mut scratch);
+        let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or_default();
+        tally.add(
+            get(ctx.service),
+            get(ctx.channel),
+            decision,
+            &scratch.matched,
+        );
+        if let Some(w) = writer.as_mut() {
+            // Writing to a Vec cannot fail.
+            let _ = w.write_record(record.iter().chain([
+                decision.class.name().as_bytes(),
+                matcher.kind(decision).as_bytes(),
+                matcher.rule_id(decision).as_bytes(),
+            ]));
+        }
+    }
+    tally.rejected = rejects.len() as u64;
+    ChunkResult {
+        input: ctx.input,
+        tally: tally.finish(matcher.ruleset()),
+        rows: writer
+            .map(|w| w.into_inner().unwrap_or_default())
+            .unwrap_or_default(),
+        records,
+        rejects,
+    }
+}
+
+fn progress_bar(enabled: bool, inputs: &[InputPath]) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    let total: Option<u64> = inputs
+        .iter()
+        .map(|i| match i {
+            InputPath::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            InputPath::Stdin => None,
+        })
+        .sum();
+    let bar = match total {
+        Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr()).with_style(
+            ProgressStyle::with_template(
+                "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+            )
+            .expect("static template"),
+        ),
+        None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
+            ProgressStyle::with_template("{spinner} {bytes} read, {bytes_per_sec}")
+                .expect("static template"),
+        ),
+    };
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}

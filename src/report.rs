@@ -1,0 +1,296 @@
+//! Renderers: one [`Summary`], four formats.
+//!
+//! `table` is for a person at an 80-column terminal; `markdown` for pasting into a paper
+//! or an issue; `csv` is one long table (one row per breakdown row, a `section` column to
+//! filter on) for spreadsheets; `json` is the versioned schema of docs/report-json.md.
+
+use crate::summary::{Row, Summary};
+use std::fmt::Write as _;
+
+/// The output formats of `demand report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+    Markdown,
+}
+
+pub fn render(summary: &Summary, format: Format) -> String {
+    match format {
+        Format::Table => table(summary),
+        Format::Csv => csv(summary),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(summary).expect("summary serialises");
+            s.push('\n');
+            s
+        }
+        Format::Markdown => markdown(summary),
+    }
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".to_string(), |v| format!("{:.1}%", v * 100.0))
+}
+
+fn range(r: Option<[f64; 2]>) -> String {
+    r.map_or_else(
+        || "-".to_string(),
+        |[a, b]| format!("{:.1}-{:.1}%", a * 100.0, b * 100.0),
+    )
+}
+
+/// The two-line headline shared by the table and markdown formats.
+fn headline(s: &Summary) -> Vec<String> {
+    let t = &s.totals;
+    let mut lines = vec![format!(
+        "contacts {} = value {} + failure {} + unclassified {} + rejected {}",
+        t.contacts, t.value, t.failure, t.unclassified, t.rejected
+    )];
+    let f = &s.failure_share;
+    match f.estimate {
+        Some(_) => lines.push(format!(
+            "failure share {} of classified contacts (95% CI {}); {} if every unclassified \
+             contact were value / failure",
+            pct(f.estimate),
+            range(f.ci95),
+            f.bounds.map_or("-".to_string(), |[a, b]| format!(
+                "{} / {}",
+                pct(Some(a)),
+                pct(Some(b))
+            )),
+        )),
+        None => lines.push("failure share: no contact was classified".to_string()),
+    }
+    lines
+}
+
+fn truncate(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(width - 1).collect();
+        t.push('~');
+        t
+    }
+}
+
+fn table(s: &Summary) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "demand report: rules {} {} ({} rules)",
+        s.ruleset.name, s.ruleset.version, s.ruleset.rules
+    );
+    for line in headline(s) {
+        let _ = writeln!(out, "{line}");
+    }
+    let sections: [(&str, &[Row]); 4] = [
+        ("service", &s.breakdowns.service),
+        ("channel", &s.breakdowns.channel),
+        ("service / channel", &s.breakdowns.service_channel),
+        ("kind", &s.breakdowns.kind),
+    ];
+    for (title, rows) in sections {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "{:<28} {:>8} {:>7} {:>7} {:>7} {:>7} {:>11}",
+            format!("by {title}"),
+            "contacts",
+            "value",
+            "failure",
+            "unclass",
+            "fail%",
+            "95% CI"
+        );
+        for r in rows {
+            let _ = writeln!(
+                out,
+                "{:<28} {:>8} {:>7} {:>7} {:>7} {:>7} {:>11}",
+                truncate(&r.key, 28),
+                r.contacts,
+                r.value,
+                r.failure,
+                r.unclassified,
+                pct(r.failure_share),
+                range(r.ci95)
+            );
+        }
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:<40} {:<8} {:>8} {:>8}",
+        "rule", "class", "hits", "wins"
+    );
+    for r in s.rules.iter().filter(|r| r.hits > 0) {
+        let _ = writeln!(
+            out,
+            "{:<40} {:<8} {:>8} {:>8}",
+            truncate(&r.id, 40),
+            r.class.name(),
+            r.hits,
+            r.wins
+        );
+    }
+    let silent = s.rules.iter().filter(|r| r.hits == 0).count();
+    if silent > 0 {
+        let _ = writeln!(out, "({silent} rules matched no contact)");
+    }
+    out
+}
+
+fn markdown(s: &Summary) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Failure demand report\n");
+    let _ = writeln!(
+        out,
+        "Rules: **{}** {} ({} rules).\n",
+        s.ruleset.name, s.ruleset.version, s.ruleset.rules
+    );
+    for line in headline(s) {
+        let _ = writeln!(out, "- {line}");
+    }
+    let sections: [(&str, &[Row]); 4] = [
+        ("service", &s.breakdowns.service),
+        ("channel", &s.breakdowns.channel),
+        ("service / channel", &s.breakdowns.service_channel),
+        ("kind", &s.breakdowns.kind),
+    ];
+    for (title, rows) in sections {
+        let _ = writeln!(out, "\n## By {title}\n");
+        let _ = writeln!(
+            out,
+            "| {title} | contacts | value | failure | unclassified | failure share | 95% CI |"
+        );
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
+        for r in rows {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                r.key.replace('|', "\\|"),
+                r.contacts,
+                r.value,
+                r.failure,
+                r.unclassified,
+                pct(r.failure_share),
+                range(r.ci95)
+            );
+        }
+    }
+    let _ = writeln!(out, "\n## Rules\n");
+    let _ = writeln!(out, "| rule | class | kind | hits | wins |");
+    let _ = writeln!(out, "|---|---|---|---:|---:|");
+    for r in &s.rules {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            r.id,
+            r.class.name(),
+            r.kind,
+            r.hits,
+            r.wins
+        );
+    }
+    out
+}
+
+fn csv(s: &Summary) -> String {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let num = |x: Option<f64>| x.map_or_else(String::new, |v| format!("{v:.6}"));
+    let _ = w.write_record([
+        "section",
+        "service",
+        "channel",
+        "kind",
+        "rule",
+        "contacts",
+        "value",
+        "failure",
+        "unclassified",
+        "rejected",
+        "failure_share",
+        "ci95_low",
+        "ci95_high",
+        "hits",
+        "wins",
+    ]);
+    let t = &s.totals;
+    let f = &s.failure_share;
+    let _ = w.write_record([
+        "overall".to_string(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        t.contacts.to_string(),
+        t.value.to_string(),
+        t.failure.to_string(),
+        t.unclassified.to_string(),
+        t.rejected.to_string(),
+        num(f.estimate),
+        num(f.ci95.map(|c| c[0])),
+        num(f.ci95.map(|c| c[1])),
+        String::new(),
+        String::new(),
+    ]);
+    let b = &s.breakdowns;
+    let sections: [(&str, &[Row]); 4] = [
+        ("service", &b.service),
+        ("channel", &b.channel),
+        ("service_channel", &b.service_channel),
+        ("kind", &b.kind),
+    ];
+    for (section, rows) in sections {
+        for r in rows {
+            let (service, channel, kind) = match section {
+                "service" => (r.key.clone(), String::new(), String::new()),
+                "channel" => (String::new(), r.key.clone(), String::new()),
+                "kind" => (String::new(), String::new(), r.key.clone()),
+                _ => (
+                    r.service.clone().unwrap_or_default(),
+                    r.channel.clone().unwrap_or_default(),
+                    String::new(),
+                ),
+            };
+            let _ = w.write_record([
+                section.to_string(),
+                service,
+                channel,
+                kind,
+                String::new(),
+                r.contacts.to_string(),
+                r.value.to_string(),
+                r.failure.to_string(),
+                r.unclassified.to_string(),
+                String::new(),
+                num(r.failure_share),
+                num(r.ci95.map(|c| c[0])),
+                num(r.ci95.map(|c| c[1])),
+                String::new(),
+                String::new(),
+            ]);
+        }
+    }
+    for r in &s.rules {
+        let _ = w.write_record([
+            "rule".to_string(),
+            String::new(),
+            String::new(),
+            r.kind.clone(),
+            r.id.clone(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            r.hits.to_string(),
+            r.wins.to_string(),
+        ]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).expect("CSV of UTF-8 strings")
+}

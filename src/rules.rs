@@ -1,0 +1,857 @@
+//! Rule files: the TOML format users edit, loaded and validated into a [`RuleSet`].
+//!
+//! Loading is strict, because a rule that silently does nothing produces a wrong figure:
+//! unknown keys, an unknown class, a duplicate id, a bad regex or an empty phrase stop the
+//! run with the file and line:column. The format is documented in docs/rules.md.
+
+use crate::columns::Field;
+use crate::error::{Error, Result};
+use crate::text::{fold_value, normalise};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// The default rule set, embedded so that the binary works with no files around it.
+pub const DEFAULT_RULES: &str = include_str!("../rules/council.toml");
+/// The name under which the embedded rules are reported.
+pub const DEFAULT_RULES_NAME: &str = "<embedded rules/council.toml>";
+
+/// A contact's class.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Class {
+    Failure,
+    Value,
+    Unclassified,
+}
+
+impl Class {
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Failure => "failure",
+            Class::Value => "value",
+            Class::Unclassified => "unclassified",
+        }
+    }
+}
+
+impl fmt::Display for Class {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The kinds of the PRODUCT.md taxonomy. Other kinds are allowed (councils may add their
+/// own) but `demand rules check` warns about them.
+pub const FAILURE_KINDS: [&str; 8] = [
+    "progress-chasing",
+    "repeat",
+    "not-done-right",
+    "clarification",
+    "error-correction",
+    "complaint",
+    "misdirected",
+    "channel-failure",
+];
+pub const VALUE_KINDS: [&str; 7] = [
+    "service-request",
+    "application",
+    "payment",
+    "information",
+    "change-of-circumstances",
+    "report",
+    "booking",
+];
+
+/// A phrase, normalised as contact text is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phrase {
+    /// As written in the rule file.
+    pub original: String,
+    /// Normalised words separated by single spaces, without the `*`.
+    pub words: String,
+    /// A trailing `*`: the last word is a prefix.
+    pub prefix: bool,
+}
+
+/// A condition on one field of a contact.
+#[derive(Debug, Clone)]
+pub struct FieldCondition {
+    pub field: FieldRef,
+    pub test: FieldTest,
+}
+
+/// What a field condition reads: a logical field or a source column by name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FieldRef {
+    Logical(Field),
+    Column(String),
+}
+
+impl fmt::Display for FieldRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldRef::Logical(field) => write!(f, "{field}"),
+            FieldRef::Column(c) => write!(f, "column {c:?}"),
+        }
+    }
+}
+
+/// How a field's value is tested.
+#[derive(Debug, Clone)]
+pub enum FieldTest {
+    /// One of these values, folded (and mapped through the alias table for channel and
+    /// service).
+    OneOf(Vec<String>),
+    /// A regex over the raw value.
+    Regex(regex::Regex),
+}
+
+/// An example contact for `demand rules test`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Example {
+    pub text: String,
+    pub channel: Option<String>,
+    pub service: Option<String>,
+    pub code: Option<String>,
+    /// Where it is written, for test output.
+    pub location: Location,
+}
+
+/// A place in a rule file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// One validated rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub class: Class,
+    pub kind: String,
+    pub priority: i64,
+    pub description: String,
+    pub phrases: Vec<Phrase>,
+    pub all: Vec<Vec<Phrase>>,
+    pub regex: Vec<regex::bytes::Regex>,
+    pub unless: Vec<Phrase>,
+    pub unless_regex: Vec<regex::bytes::Regex>,
+    pub fields: Vec<FieldCondition>,
+    pub examples: Vec<Example>,
+    pub counter_examples: Vec<Example>,
+    pub location: Location,
+}
+
+/// Spellings found in exports mapped to canonical names.
+#[derive(Debug, Clone, Default)]
+pub struct AliasTable {
+    map: HashMap<String, String>,
+}
+
+impl AliasTable {
+    /// The canonical name for a raw value; an unknown value comes back trimmed, as it is.
+    pub fn canonical<'a>(&'a self, raw: &'a str) -> &'a str {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return trimmed;
+        }
+        match self.map.get(&fold_value(trimmed)) {
+            Some(c) => c,
+            None => trimmed,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+/// A complete, validated set of rules, in file order.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    /// Class of a contact that no rule matches.
+    pub default: Class,
+    pub channels: AliasTable,
+    pub services: AliasTable,
+    pub rules: Vec<Rule>,
+    /// The files the set was read from.
+    pub sources: Vec<String>,
+}
+
+/// One rule file's text and the name to report it by.
+#[derive(Debug, Clone)]
+pub struct RuleSource {
+    pub name: String,
+    pub text: String,
+}
+
+impl RuleSource {
+    /// The embedded default rules.
+    pub fn embedded() -> RuleSource {
+        RuleSource {
+            name: DEFAULT_RULES_NAME.to_string(),
+            text: DEFAULT_RULES.to_string(),
+        }
+    }
+
+    /// Reads rule files: a file, or every `*.toml` in a directory in name order.
+    pub fn read(path: &Path) -> Result<Vec<RuleSource>> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        let files: Vec<PathBuf> = if meta.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| Error::io(path, e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(Error::Rules(format!(
+                    "{}: no *.toml rule files in this directory",
+                    path.display()
+                )));
+            }
+            files
+        } else {
+            vec![path.to_path_buf()]
+        };
+        files
+            .into_iter()
+            .map(|f| {
+                let text = std::fs::read_to_string(&f).map_err(|e| Error::io(&f, e))?;
+                Ok(RuleSource {
+                    name: f.display().to_string(),
+                    text,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A problem found in a rule file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub location: Location,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+impl RuleSet {
+    /// The embedded default rules.
+    pub fn default_rules() -> Result<RuleSet> {
+        RuleSet::load(&[RuleSource::embedded()])
+    }
+
+    /// Loads rule files into one set. Every problem found is reported, one per line.
+    pub fn load(sources: &[RuleSource]) -> Result<RuleSet> {
+        let mut builder = Builder::default();
+        for source in sources {
+            builder.add(source);
+        }
+        builder.finish()
+    }
+
+    /// Loads the files named by `--rules`, or the embedded default when there are none.
+    pub fn from_paths(paths: &[PathBuf]) -> Result<RuleSet> {
+        if paths.is_empty() {
+            return RuleSet::default_rules();
+        }
+        let mut sources = Vec::new();
+        for p in paths {
+            sources.extend(RuleSource::read(p)?);
+        }
+        RuleSet::load(&sources)
+    }
+
+    /// Index of a rule by id.
+    pub fn rule_index(&self, id: &str) -> Option<usize> {
+        self.rules.iter().position(|r| r.id == id)
+    }
+}
+
+// ---- the file format, as serde sees it -------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    ruleset: Option<RawMeta>,
+    #[serde(default)]
+    channels: BTreeMap<String, Vec<Spanned<String>>>,
+    #[serde(default)]
+    services: BTreeMap<String, Vec<Spanned<String>>>,
+    #[serde(default)]
+    rule: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMeta {
+    name: Option<String>,
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    description: String,
+    default: Option<Class>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: Spanned<String>,
+    class: Spanned<Class>,
+    kind: Spanned<String>,
+    #[serde(default)]
+    priority: i64,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    phrases: Vec<Spanned<String>>,
+    #[serde(default)]
+    all: Vec<Vec<Spanned<String>>>,
+    #[serde(default)]
+    regex: Vec<Spanned<String>>,
+    #[serde(default)]
+    unless: Vec<Spanned<String>>,
+    #[serde(default)]
+    unless_regex: Vec<Spanned<String>>,
+    #[serde(default)]
+    fields: BTreeMap<Spanned<String>, Spanned<RawFieldTest>>,
+    #[serde(default)]
+    examples: Vec<Spanned<RawExample>>,
+    #[serde(default)]
+    counter_examples: Vec<Spanned<RawExample>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawFieldTest {
+    OneOf(Vec<String>),
+    Regex(RawRegexTest),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegexTest {
+    regex: String,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawExample {
+    Text(String),
+    Full(RawExampleTable),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExampleTable {
+    text: String,
+    channel: Option<String>,
+    service: Option<String>,
+    code: Option<String>,
+}
+
+// ---- building and validating ------------------------------------------------------
+
+#[derive(Default)]
+struct Builder {
+    meta: Option<(RawMeta, String)>,
+    channels: Vec<(String, String, Location)>,
+    services: Vec<(String, String, Location)>,
+    rules: Vec<Rule>,
+    sources: Vec<String>,
+    problems: Vec<Diagnostic>,
+}
+
+/// Converts byte offsets in one file into line:column.
+struct Positions<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Positions<'_> {
+    fn at(&self, offset: usize) -> Location {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..offset];
+        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = self.text[line_start..offset].chars().count() + 1;
+        Location {
+            file: self.file.to_string(),
+            line,
+            column,
+        }
+    }
+}
+
+impl Builder {
+    fn add(&mut self, source: &RuleSource) {
+        self.sources.push(source.name.clone());
+        let pos = Positions {
+            file: &source.name,
+            text: &source.text,
+        };
+        let raw: RawFile = match toml::from_str(&source.text) {
+            Ok(raw) => raw,
+            Err(e) => {
+                let location = pos.at(e.span().map_or(0, |s| s.start));
+                self.problems.push(Diagnostic {
+                    location,
+                    message: e.message().trim().to_string(),
+                });
+                return;
+            }
+        };
+        if let Some(meta) = raw.ruleset {
+            if self.meta.is_none() {
+                let stem = Path::new(&source.name)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().trim_start_matches('<').to_string())
+                    .unwrap_or_default();
+                self.meta = Some((meta, stem));
+            }
+        }
+        for (table, into) in [
+            (&raw.channels, &mut self.channels),
+            (&raw.services, &mut self.services),
+        ] {
+            for (canonical, spellings) in table {
+                for s in spellings {
+                    into.push((
+                        canonical.clone(),
+                        s.get_ref().clone(),
+                        pos.at(s.span().start),
+                    ));
+                }
+            }
+        }
+        for rule in raw.rule {
+            let location = pos.at(rule.span().start);
+            let rule = rule.into_inner();
+            if let Some(rule) = self.rule(rule, &pos, location) {
+                self.rules.push(rule);
+            }
+        }
+    }
+
+    fn problem(&mut self, location: Location, message: impl Into<String>) {
+        self.problems.push(Diagnostic {
+            location,
+            message: message.into(),
+        });
+    }
+
+    fn rule(&mut self, raw: RawRule, pos: &Positions, location: Location) -> Option<Rule> {
+        let before = self.problems.len();
+        let id = raw.id.get_ref().trim().to_string();
+        let id_at = pos.at(raw.id.span().start);
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            self.problem(
+                id_at.clone(),
+                format!("rule id {id:?} must be letters, digits, '-', '_' or '.'"),
+            );
+        }
+        if let Some(other) = self.rules.iter().find(|r| r.id == id) {
+            self.problem(
+                id_at,
+                format!(
+                    "duplicate rule id {id:?} (first defined at {})",
+                    other.location
+                ),
+            );
+        }
+        let class = *raw.class.get_ref();
+        if class == Class::Unclassified {
+            self.problem(
+                pos.at(raw.class.span().start),
+                "a rule's class must be \"value\" or \"failure\"",
+            );
+        }
+        let kind = raw.kind.get_ref().trim().to_string();
+        if kind.is_empty() {
+            self.problem(pos.at(raw.kind.span().start), "kind is empty");
+        }
+        let phrases = self.phrases(&raw.phrases, pos);
+        let all: Vec<Vec<Phrase>> = raw.all.iter().map(|g| self.phrases(g, pos)).collect();
+        if let Some(i) = raw.all.iter().position(|g| g.is_empty()) {
+            self.problem(location.clone(), format!("`all` group {} is empty", i + 1));
+        }
+        if all.len() > 64 {
+            self.problem(location.clone(), "a rule may have at most 64 `all` groups");
+        }
+        let regex = self.regexes(&raw.regex, pos);
+        let unless = self.phrases(&raw.unless, pos);
+        let unless_regex = self.regexes(&raw.unless_regex, pos);
+        let mut fields = Vec::new();
+        for (name, test) in &raw.fields {
+            let at = pos.at(name.span().start);
+            let field = match Field::from_name(name.get_ref()) {
+                Some(Field::Text) => {
+                    self.problem(at, "`fields` cannot test `text`: use phrases, all or regex");
+                    continue;
+                }
+                Some(f) => FieldRef::Logical(f),
+                None => FieldRef::Column(name.get_ref().clone()),
+            };
+            let test = match test.get_ref() {
+                RawFieldTest::OneOf(values) => {
+                    FieldTest::OneOf(values.iter().map(|v| fold_value(v)).collect())
+                }
+                RawFieldTest::Regex(r) => match regex::Regex::new(&r.regex) {
+                    Ok(re) => FieldTest::Regex(re),
+                    Err(e) => {
+                        self.problem(
+                            pos.at(test.span().start),
+                            format!("invalid regex: {}", one_line(&e.to_string())),
+                        );
+                        continue;
+                    }
+                },
+            };
+            fields.push(FieldCondition { field, test });
+        }
+        if phrases.is_empty() && all.is_empty() && regex.is_empty() && fields.is_empty() {
+            self.problem(
+                location.clone(),
+                format!("rule {id:?} has no condition: give it phrases, all, regex or fields"),
+            );
+        }
+        let examples = raw.examples.iter().map(|e| example(e, pos)).collect();
+        let counter_examples = raw
+            .counter_examples
+            .iter()
+            .map(|e| example(e, pos))
+            .collect();
+        if self.problems.len() > before {
+            return None;
+        }
+        Some(Rule {
+            id,
+            class,
+            kind,
+            priority: raw.priority,
+            description: raw.description,
+            phrases,
+            all,
+            regex,
+            unless,
+            unless_regex,
+            fields,
+            examples,
+            counter_examples,
+            location,
+        })
+    }
+
+    fn phrases(&mut self, raw: &[Spanned<String>], pos: &Positions) -> Vec<Phrase> {
+        let mut out = Vec::with_capacity(raw.len());
+        for p in raw {
+            let original = p.get_ref().clone();
+            let trimmed = original.trim();
+            let (body, prefix) = match trimmed.strip_suffix('*') {
+                Some(body) => (body, true),
+                None => (trimmed, false),
+            };
+            if body.contains('*') {
+                self.problem(
+                    pos.at(p.span().start),
+                    format!("phrase {original:?}: `*` is only allowed at the end"),
+                );
+                continue;
+            }
+            if prefix && body.ends_with(|c: char| !c.is_alphanumeric()) {
+                self.problem(
+                    pos.at(p.span().start),
+                    format!("phrase {original:?}: `*` must follow a letter or digit"),
+                );
+                continue;
+            }
+            let words = normalise(body);
+            if words.is_empty() {
+                self.problem(
+                    pos.at(p.span().start),
+                    format!("phrase {original:?} has no letters or digits"),
+                );
+                continue;
+            }
+            out.push(Phrase {
+                original,
+                words,
+                prefix,
+            });
+        }
+        out
+    }
+
+    fn regexes(&mut self, raw: &[Spanned<String>], pos: &Positions) -> Vec<regex::bytes::Regex> {
+        let mut out = Vec::new();
+        for r in raw {
+            match regex::bytes::Regex::new(r.get_ref()) {
+                Ok(re) => out.push(re),
+                Err(e) => self.problem(
+                    pos.at(r.span().start),
+                    format!("invalid regex: {}", one_line(&e.to_string())),
+                ),
+            }
+        }
+        out
+    }
+
+    fn aliases(&mut self, entries: &[(String, String, Location)], what: &str) -> AliasTable {
+        let mut map: HashMap<String, String> = HashMap::new();
+        let mut problems = Vec::new();
+        for (canonical, _, _) in entries {
+            map.insert(fold_value(canonical), canonical.clone());
+        }
+        for (canonical, spelling, at) in entries {
+            let key = fold_value(spelling);
+            match map.get(&key) {
+                Some(existing) if existing != canonical => problems.push(Diagnostic {
+                    location: at.clone(),
+                    message: format!(
+                        "{what} spelling {spelling:?} is listed under both {existing:?} and {canonical:?}"
+                    ),
+                }),
+                _ => {
+                    map.insert(key, canonical.clone());
+                }
+            }
+        }
+        self.problems.extend(problems);
+        AliasTable { map }
+    }
+
+    fn finish(mut self) -> Result<RuleSet> {
+        let channels = std::mem::take(&mut self.channels);
+        let services = std::mem::take(&mut self.services);
+        let channels = self.aliases(&channels, "channel");
+        let services = self.aliases(&services, "service");
+        if !self.problems.is_empty() {
+            let lines: Vec<String> = self.problems.iter().map(|p| p.to_string()).collect();
+            return Err(Error::Rules(lines.join("\n")));
+        }
+        let (meta, stem) = match self.meta {
+            Some((m, stem)) => (Some(m), stem),
+            None => (None, String::new()),
+        };
+        let name = meta.as_ref().and_then(|m| m.name.clone()).unwrap_or(stem);
+        let (version, description, default) =
+            meta.map_or((String::new(), String::new(), Class::Unclassified), |m| {
+                (
+                    m.version,
+                    m.description,
+                    m.default.unwrap_or(Class::Unclassified),
+                )
+            });
+        Ok(RuleSet {
+            name,
+            version,
+            description,
+            default,
+            channels,
+            services,
+            rules: self.rules,
+            sources: self.sources,
+        })
+    }
+}
+
+fn example(raw: &Spanned<RawExample>, pos: &Positions) -> Example {
+    let location = pos.at(raw.span().start);
+    match raw.get_ref() {
+        RawExample::Text(text) => Example {
+            text: text.clone(),
+            location,
+            ..Example::default()
+        },
+        RawExample::Full(t) => Example {
+            text: t.text.clone(),
+            channel: t.channel.clone(),
+            service: t.service.clone(),
+            code: t.code.clone(),
+            location,
+        },
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<RuleSet> {
+        RuleSet::load(&[RuleSource {
+            name: "t.toml".into(),
+            text: text.into(),
+        }])
+    }
+
+    fn err(text: &str) -> String {
+        load(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn loads_a_minimal_rule() {
+        let set = load(
+            r#"
+            [ruleset]
+            name = "mini"
+            [[rule]]
+            id = "chase"
+            class = "failure"
+            kind = "progress-chasing"
+            phrases = ["Chas*", "any update"]
+            "#,
+        )
+        .unwrap();
+        assert_eq!(set.name, "mini");
+        assert_eq!(set.default, Class::Unclassified);
+        let r = &set.rules[0];
+        assert_eq!(r.phrases[0].words, "chas");
+        assert!(r.phrases[0].prefix);
+        assert_eq!(r.phrases[1].words, "any update");
+        assert_eq!(r.location.line, 4);
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_column() {
+        let e = err("[[rule]]\nid = \"a\"\nclass = \"value\"\nkind = \"x\"\nphrase = [\"a\"]\n");
+        assert!(e.starts_with("t.toml:"), "{e}");
+        assert!(e.contains("unknown field `phrase`"), "{e}");
+    }
+
+    #[test]
+    fn unknown_class_is_an_error() {
+        let e = err("[[rule]]\nid = \"a\"\nclass = \"good\"\nkind = \"x\"\nphrases = [\"a\"]\n");
+        assert!(e.contains("t.toml:3:"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_ids_and_bad_regex_are_all_reported() {
+        let e = err(r#"
+[[rule]]
+id = "a"
+class = "value"
+kind = "x"
+phrases = ["one"]
+[[rule]]
+id = "a"
+class = "failure"
+kind = "y"
+regex = ["(unclosed"]
+"#);
+        assert!(e.contains("t.toml:8:6: duplicate rule id \"a\""), "{e}");
+        assert!(e.contains("t.toml:11:10: invalid regex"), "{e}");
+    }
+
+    #[test]
+    fn phrase_problems_are_errors() {
+        let e = err(r#"
+[[rule]]
+id = "a"
+class = "value"
+kind = "x"
+phrases = ["!!", "a*b", "ok"]
+"#);
+        assert!(e.contains("no letters or digits"), "{e}");
+        assert!(e.contains("only allowed at the end"), "{e}");
+    }
+
+    #[test]
+    fn a_rule_needs_a_condition() {
+        let e = err("[[rule]]\nid = \"a\"\nclass = \"value\"\nkind = \"x\"\n");
+        assert!(e.contains("has no condition"), "{e}");
+    }
+
+    #[test]
+    fn aliases_map_case_insensitively_and_conflicts_are_errors() {
+        let set = load(
+            r#"
+[channels]
+phone = ["Telephone", "TEL"]
+[[rule]]
+id = "a"
+class = "value"
+kind = "x"
+fields = { channel = ["phone"] }
+"#,
+        )
+        .unwrap();
+        assert_eq!(set.channels.canonical(" telephone "), "phone");
+        assert_eq!(set.channels.canonical("Phone"), "phone");
+        assert_eq!(set.channels.canonical("Pigeon"), "Pigeon");
+        let e = err("[channels]\nphone = [\"tel\"]\nweb = [\"TEL\"]\n");
+        assert!(e.contains("listed under both"), "{e}");
+    }
+
+    #[test]
+    fn examples_may_be_strings_or_tables() {
+        let set = load(
+            r#"
+[[rule]]
+id = "a"
+class = "value"
+kind = "x"
+phrases = ["new bin"]
+examples = ["new bin pls", { text = "new bin", channel = "web", service = "waste" }]
+counter_examples = [{ text = "bin missed" }]
+"#,
+        )
+        .unwrap();
+        let r = &set.rules[0];
+        assert_eq!(r.examples.len(), 2);
+        assert_eq!(r.examples[1].channel.as_deref(), Some("web"));
+        assert_eq!(r.counter_examples[0].text, "bin missed");
+    }
+
+    #[test]
+    fn the_embedded_default_rules_load() {
+        let set = RuleSet::default_rules().unwrap();
+        assert!(set.rules.len() >= 80, "{} rules", set.rules.len());
+        for kind in FAILURE_KINDS.iter().chain(VALUE_KINDS.iter()) {
+            assert!(
+                set.rules.iter().any(|r| r.kind == *kind),
+                "no default rule of kind {kind}"
+            );
+        }
+        for r in &set.rules {
+            assert!(!r.examples.is_empty(), "{} has no example", r.id);
+            assert!(
+                !r.counter_examples.is_empty(),
+                "{} has no counter-example",
+                r.id
+            );
+        }
+    }
+}

@@ -1,0 +1,436 @@
+//! Tallies of classified contacts, and the [`Summary`] every report format renders.
+//!
+//! Workers count into a [`BatchTally`] keyed by small integers (raw service and channel
+//! spellings are interned per batch, so the hot path does one hash lookup of a short
+//! byte string per field and never allocates for a value it has seen). A batch's tally is
+//! folded into the run's [`Tally`], keyed by canonical names, once per batch.
+
+use crate::classify::Decision;
+use crate::rules::{AliasTable, Class, RuleSet};
+use crate::stats::Share;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// Contacts of each class.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub value: u64,
+    pub failure: u64,
+    pub unclassified: u64,
+}
+
+impl Counts {
+    pub fn add(&mut self, class: Class, n: u64) {
+        match class {
+            Class::Value => self.value += n,
+            Class::Failure => self.failure += n,
+            Class::Unclassified => self.unclassified += n,
+        }
+    }
+
+    pub fn merge(&mut self, other: &Counts) {
+        self.value += other.value;
+        self.failure += other.failure;
+        self.unclassified += other.unclassified;
+    }
+
+    pub fn total(&self) -> u64 {
+        self.value + self.failure + self.unclassified
+    }
+}
+
+/// The run's counts, keyed by canonical service and channel ("" when absent).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub cells: HashMap<(String, String), Counts>,
+    pub rule_hits: Vec<u64>,
+    pub rule_wins: Vec<u64>,
+    /// Contacts no rule matched (they take the rule set's default class).
+    pub no_rule: u64,
+    pub rejected: u64,
+}
+
+impl Tally {
+    pub fn new(rules: usize) -> Tally {
+        Tally {
+            rule_hits: vec![0; rules],
+            rule_wins: vec![0; rules],
+            ..Tally::default()
+        }
+    }
+
+    pub fn merge(&mut self, other: Tally) {
+        for (key, counts) in other.cells {
+            self.cells.entry(key).or_default().merge(&counts);
+        }
+        for (a, b) in self.rule_hits.iter_mut().zip(&other.rule_hits) {
+            *a += b;
+        }
+        for (a, b) in self.rule_wins.iter_mut().zip(&other.rule_wins) {
+            *a += b;
+        }
+        self.no_rule += other.no_rule;
+        self.rejected += other.rejected;
+    }
+
+    /// Class totals over all cells.
+    pub fn totals(&self) -> Counts {
+        let mut c = Counts::default();
+        for counts in self.cells.values() {
+            c.merge(counts);
+        }
+        c
+    }
+}
+
+/// Interns raw field values within one batch.
+#[derive(Debug, Default)]
+struct Interner {
+    ids: HashMap<Vec<u8>, u32>,
+    raw: Vec<Vec<u8>>,
+}
+
+impl Interner {
+    fn id(&mut self, raw: &[u8]) -> u32 {
+        if let Some(&id) = self.ids.get(raw) {
+            return id;
+        }
+        let id = self.raw.len() as u32;
+        self.ids.insert(raw.to_vec(), id);
+        self.raw.push(raw.to_vec());
+        id
+    }
+
+    fn canonical(&self, id: u32, aliases: &AliasTable) -> String {
+        let raw = String::from_utf8_lossy(&self.raw[id as usize]);
+        aliases.canonical(&raw).to_string()
+    }
+}
+
+/// One batch's counts, cheap to update per contact.
+#[derive(Debug)]
+pub struct BatchTally {
+    services: Interner,
+    channels: Interner,
+    cells: HashMap<(u32, u32), Counts>,
+    hits: Vec<u64>,
+    wins: Vec<u64>,
+    no_rule: u64,
+    pub rejected: u64,
+}
+
+impl BatchTally {
+    pub fn new(rules: usize) -> BatchTally {
+        BatchTally {
+            services: Interner::default(),
+            channels: Interner::default(),
+            cells: HashMap::new(),
+            hits: vec![0; rules],
+            wins: vec![0; rules],
+            no_rule: 0,
+            rejected: 0,
+        }
+    }
+
+    /// Counts one classified contact; `matched` lists every rule that matched it.
+    pub fn add(&mut self, service: &[u8], channel: &[u8], decision: Decision, matched: &[u32]) {
+        let key = (self.services.id(service), self.channels.id(channel));
+        self.cells.entry(key).or_default().add(decision.class, 1);
+        for &r in matched {
+            self.hits[r as usize] += 1;
+        }
+        match decision.rule {
+            Some(r) => self.wins[r] += 1,
+            None => self.no_rule += 1,
+        }
+    }
+
+    /// Resolves interned spellings to canonical names.
+    pub fn finish(self, rules: &RuleSet) -> Tally {
+        let mut cells: HashMap<(String, String), Counts> = HashMap::new();
+        for ((s, c), counts) in self.cells {
+            let key = (
+                self.services.canonical(s, &rules.services),
+                self.channels.canonical(c, &rules.channels),
+            );
+            cells.entry(key).or_default().merge(&counts);
+        }
+        Tally {
+            cells,
+            rule_hits: self.hits,
+            rule_wins: self.wins,
+            no_rule: self.no_rule,
+            rejected: self.rejected,
+        }
+    }
+}
+
+/// The label for a missing service or channel.
+pub const NONE_KEY: &str = "(none)";
+
+/// The version of the JSON report schema (docs/report-json.md).
+pub const SCHEMA: &str = "demand.report/1";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub schema: &'static str,
+    pub tool: Tool,
+    pub ruleset: RulesetInfo,
+    pub inputs: Vec<InputInfo>,
+    pub totals: Totals,
+    pub failure_share: FailureShare,
+    pub breakdowns: Breakdowns,
+    pub rules: Vec<RuleRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RulesetInfo {
+    pub name: String,
+    pub version: String,
+    pub rules: usize,
+    pub default_class: Class,
+    pub sources: Vec<String>,
+}
+
+/// What was read from one input, and how its columns were mapped.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputInfo {
+    pub source: String,
+    pub contacts: u64,
+    pub rejected: u64,
+    pub columns: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Totals {
+    pub contacts: u64,
+    pub value: u64,
+    pub failure: u64,
+    pub unclassified: u64,
+    pub rejected: u64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct FailureShare {
+    /// failure / (failure + value); `null` when nothing was classified.
+    pub estimate: Option<f64>,
+    pub ci95: Option<[f64; 2]>,
+    /// The share if every unclassified contact were value, and if every one were failure.
+    pub bounds: Option<[f64; 2]>,
+}
+
+impl FailureShare {
+    pub fn of(c: &Counts) -> FailureShare {
+        let share = Share::of(c.failure, c.failure + c.value);
+        let all = c.total();
+        FailureShare {
+            estimate: share.map(|s| s.estimate),
+            ci95: share.map(|s| [s.low, s.high]),
+            bounds: (all > 0).then(|| {
+                [
+                    c.failure as f64 / all as f64,
+                    (c.failure + c.unclassified) as f64 / all as f64,
+                ]
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Breakdowns {
+    pub service: Vec<Row>,
+    pub channel: Vec<Row>,
+    pub service_channel: Vec<Row>,
+    pub kind: Vec<Row>,
+}
+
+/// One row of a breakdown.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<Class>,
+    pub contacts: u64,
+    pub value: u64,
+    pub failure: u64,
+    pub unclassified: u64,
+    pub failure_share: Option<f64>,
+    pub ci95: Option<[f64; 2]>,
+}
+
+impl Row {
+    fn new(key: String, c: &Counts) -> Row {
+        let share = FailureShare::of(c);
+        Row {
+            key,
+            service: None,
+            channel: None,
+            class: None,
+            contacts: c.total(),
+            value: c.value,
+            failure: c.failure,
+            unclassified: c.unclassified,
+            failure_share: share.estimate,
+            ci95: share.ci95,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleRow {
+    pub id: String,
+    pub class: Class,
+    pub kind: String,
+    pub priority: i64,
+    pub hits: u64,
+    pub wins: u64,
+}
+
+fn label(s: &str) -> String {
+    if s.is_empty() {
+        NONE_KEY.to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// Rows from grouped counts, largest first (ties by key, so output is deterministic).
+fn rows(groups: HashMap<String, Counts>) -> Vec<Row> {
+    let mut rows: Vec<Row> = groups.into_iter().map(|(k, c)| Row::new(k, &c)).collect();
+    rows.sort_by(|a, b| b.contacts.cmp(&a.contacts).then_with(|| a.key.cmp(&b.key)));
+    rows
+}
+
+impl Summary {
+    pub fn new(tally: &Tally, rules: &RuleSet, inputs: Vec<InputInfo>) -> Summary {
+        let totals_counts = tally.totals();
+        let mut by_service: HashMap<String, Counts> = HashMap::new();
+        let mut by_channel: HashMap<String, Counts> = HashMap::new();
+        let mut cells: Vec<Row> = Vec::new();
+        for ((s, c), counts) in &tally.cells {
+            by_service.entry(label(s)).or_default().merge(counts);
+            by_channel.entry(label(c)).or_default().merge(counts);
+            let mut row = Row::new(format!("{} / {}", label(s), label(c)), counts);
+            row.service = Some(label(s));
+            row.channel = Some(label(c));
+            cells.push(row);
+        }
+        cells.sort_by(|a, b| b.contacts.cmp(&a.contacts).then_with(|| a.key.cmp(&b.key)));
+
+        let mut by_kind: BTreeMap<(Class, String), Counts> = BTreeMap::new();
+        for (rule, wins) in rules.rules.iter().zip(&tally.rule_wins) {
+            if *wins > 0 {
+                by_kind
+                    .entry((rule.class, rule.kind.clone()))
+                    .or_default()
+                    .add(rule.class, *wins);
+            }
+        }
+        if tally.no_rule > 0 {
+            by_kind
+                .entry((rules.default, "none".to_string()))
+                .or_default()
+                .add(rules.default, tally.no_rule);
+        }
+        let mut kind: Vec<Row> = by_kind
+            .into_iter()
+            .map(|((class, k), c)| {
+                let mut row = Row::new(k, &c);
+                row.class = Some(class);
+                row
+            })
+            .collect();
+        kind.sort_by(|a, b| {
+            a.class
+                .cmp(&b.class)
+                .then_with(|| b.contacts.cmp(&a.contacts))
+                .then_with(|| a.key.cmp(&b.key))
+        });
+
+        let rule_rows = rules
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| RuleRow {
+                id: r.id.clone(),
+                class: r.class,
+                kind: r.kind.clone(),
+                priority: r.priority,
+                hits: tally.rule_hits[i],
+                wins: tally.rule_wins[i],
+            })
+            .collect();
+
+        Summary {
+            schema: SCHEMA,
+            tool: Tool {
+                name: "demand",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            ruleset: RulesetInfo {
+                name: rules.name.clone(),
+                version: rules.version.clone(),
+                rules: rules.rules.len(),
+                default_class: rules.default,
+                sources: rules.sources.clone(),
+            },
+            inputs,
+            totals: Totals {
+                contacts: totals_counts.total() + tally.rejected,
+                value: totals_counts.value,
+                failure: totals_counts.failure,
+                unclassified: totals_counts.unclassified,
+                rejected: tally.rejected,
+            },
+            failure_share: FailureShare::of(&totals_counts),
+            breakdowns: Breakdowns {
+                service: rows(by_service),
+                channel: rows(by_channel),
+                service_channel: cells,
+                kind,
+            },
+            rules: rule_rows,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_share_bounds_bracket_the_estimate() {
+        let c = Counts {
+            value: 60,
+            failure: 30,
+            unclassified: 10,
+        };
+        let s = FailureShare::of(&c);
+        assert!((s.estimate.unwrap() - 30.0 / 90.0).abs() < 1e-12);
+        let [lo, hi] = s.bounds.unwrap();
+        assert!((lo - 0.30).abs() < 1e-12 && (hi - 0.40).abs() < 1e-12);
+        let [a, b] = s.ci95.unwrap();
+        assert!(a < s.estimate.unwrap() && s.estimate.unwrap() < b);
+    }
+
+    #[test]
+    fn nothing_classified_has_no_share() {
+        let s = FailureShare::of(&Counts {
+            unclassified: 5,
+            ..Counts::default()
+        });
+        assert_eq!(s.estimate, None);
+        assert_eq!(s.ci95, None);
+        assert_eq!(s.bounds, Some([0.0, 1.0]));
+    }
+}

@@ -1,0 +1,159 @@
+//! Text normalisation shared by rule phrases and contact text.
+//!
+//! Rules and contacts must be normalised by the same function, or a phrase could never
+//! match the text it was written for. Normalised text is lower case, has apostrophes
+//! removed (`doesn't` = `doesnt`) and every other run of characters that are not letters
+//! or digits folded into one space. Matching whole words then reduces to matching
+//! `" word "` with its surrounding spaces, which the multi-pattern automaton does by
+//! itself: no boundary checks after the fact.
+
+/// Appends the normalised form of `input` to `out`: words separated by single spaces,
+/// with no space at either end. Invalid UTF-8 sequences act as separators.
+pub fn normalise_into(input: &[u8], out: &mut Vec<u8>) {
+    let mut pending_space = false;
+    let mut wrote_any = false;
+    let mut push_word_byte = |out: &mut Vec<u8>, bytes: &[u8], pending: &mut bool| {
+        if *pending && wrote_any {
+            out.push(b' ');
+        }
+        *pending = false;
+        wrote_any = true;
+        out.extend_from_slice(bytes);
+    };
+    let mut i = 0;
+    while i < input.len() {
+        let b = input[i];
+        if b < 0x80 {
+            if b.is_ascii_alphanumeric() {
+                push_word_byte(out, &[b.to_ascii_lowercase()], &mut pending_space);
+            } else if b != b'\'' {
+                pending_space = true;
+            }
+            i += 1;
+            continue;
+        }
+        let (ch, len) = decode_char(&input[i..]);
+        i += len;
+        match ch {
+            Some('\u{2018}' | '\u{2019}' | '\u{02BC}') => {}
+            Some(c) if c.is_alphanumeric() => {
+                let mut utf8 = [0u8; 4];
+                for lower in c.to_lowercase() {
+                    push_word_byte(
+                        out,
+                        lower.encode_utf8(&mut utf8).as_bytes(),
+                        &mut pending_space,
+                    );
+                }
+            }
+            _ => pending_space = true,
+        }
+    }
+}
+
+/// Decodes one UTF-8 character at the start of `bytes`, returning it (or `None` for an
+/// invalid sequence) and how many bytes it used (at least 1).
+fn decode_char(bytes: &[u8]) -> (Option<char>, usize) {
+    let width = match bytes[0] {
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return (None, 1),
+    };
+    match bytes.get(..width).map(std::str::from_utf8) {
+        Some(Ok(s)) => (s.chars().next(), width),
+        _ => (None, 1),
+    }
+}
+
+/// Normalises a standalone string (a phrase, an alias, a field value).
+pub fn normalise(input: &str) -> String {
+    let mut out = Vec::with_capacity(input.len());
+    normalise_into(input.as_bytes(), &mut out);
+    // normalise_into only ever writes whole UTF-8 characters and ASCII bytes.
+    String::from_utf8(out).expect("normalised text is UTF-8")
+}
+
+/// Folds a field value for comparison: trimmed, lower case, inner white space runs
+/// folded to one space. Unlike [`normalise`] it keeps punctuation, because codes and
+/// channel names such as `E-mail` or `CT-PAY` are compared as whole values.
+pub fn fold_value(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for word in input.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    out
+}
+
+/// The text of one contact, normalised into a reused buffer: each text column on its own
+/// line, every line with a space at each end, so that `" phrase "` matches whole words
+/// and never spans two columns.
+#[derive(Debug, Default)]
+pub struct ContactText {
+    buf: Vec<u8>,
+}
+
+impl ContactText {
+    pub fn clear(&mut self) {
+        self.buf.clear();
+    }
+
+    /// Adds one column's text as a new line.
+    pub fn push_field(&mut self, raw: &[u8]) {
+        self.buf.push(b' ');
+        normalise_into(raw, &mut self.buf);
+        self.buf.extend_from_slice(b" \n");
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lowercases_and_folds_punctuation() {
+        assert_eq!(
+            normalise("  Cust CHASING  re: H.B. claim!! "),
+            "cust chasing re h b claim"
+        );
+        assert_eq!(normalise("follow-up c/b"), "follow up c b");
+    }
+
+    #[test]
+    fn removes_apostrophes_straight_and_curly() {
+        assert_eq!(normalise("doesn't"), "doesnt");
+        assert_eq!(normalise("doesn\u{2019}t"), "doesnt");
+    }
+
+    #[test]
+    fn keeps_non_ascii_letters_and_lowercases_them() {
+        assert_eq!(normalise("Café ÉTÉ £50"), "café été 50");
+    }
+
+    #[test]
+    fn invalid_utf8_is_a_separator() {
+        let mut out = Vec::new();
+        normalise_into(b"bin\xffmissed", &mut out);
+        assert_eq!(out, b"bin missed");
+    }
+
+    #[test]
+    fn contact_text_puts_each_field_on_its_own_padded_line() {
+        let mut t = ContactText::default();
+        t.push_field(b"Bin missed");
+        t.push_field(b"WASTE-01");
+        assert_eq!(t.as_bytes(), b" bin missed \n waste 01 \n");
+    }
+
+    #[test]
+    fn fold_value_keeps_punctuation() {
+        assert_eq!(fold_value("  E-Mail \t Inbound "), "e-mail inbound");
+    }
+}
