@@ -58,13 +58,13 @@ impl Field {
         match self {
             Field::Id => &[
                 "id",
-                "contactid",
                 "interactionreference",
                 "interactionid",
                 "uniquekey",
                 "callid",
                 "ticketnumber",
                 "casenumber",
+                "contactid",
                 "servicerequestid",
                 "reportid",
                 "eventid",
@@ -145,6 +145,7 @@ impl Field {
                 "callerid",
                 "ani",
                 "cli",
+                "contactid",
             ],
             Field::Case => &[
                 "case",
@@ -460,6 +461,7 @@ mod tests {
     fn the_earliest_alias_wins_and_a_column_serves_one_field() {
         // "Reason" comes before "Type" in the code aliases; "Type" stays a plain column.
         let h = header(&["Type", "Reason", "Notes", "Contact ID", "Channel"]);
+        // With no other id column, "Contact ID" is the contact's id, not the customer.
         let m = ColumnMap::detect(&h, &[], "t.csv").unwrap();
         assert_eq!(m.get(Field::Code), Some(1));
         assert_eq!(m.get(Field::Id), Some(3));
@@ -468,5 +470,25 @@ mod tests {
         let m = ColumnMap::detect(&h, &maps, "t.csv").unwrap();
         assert_eq!(m.get(Field::Code), Some(4));
         assert_eq!(m.get(Field::Channel), None);
+    }
+    #[test]
+    fn dynamics_contact_id_is_the_customer_when_a_ticket_number_exists() {
+        let h = header(&["ticketNumber", "createdon", "notes", "contactId"]);
+        let m = ColumnMap::detect(&h, &[], "t.csv").unwrap();
+        assert_eq!(m.get(Field::Id), Some(0));
+        assert_eq!(m.get(Field::Customer), Some(3));
+    }
+
+    #[test]
+    fn every_alias_is_documented() {
+        let doc = include_str!("../docs/columns.md");
+        for field in Field::ALL {
+            for alias in field.aliases() {
+                assert!(
+                    doc.contains(&format!("`{alias}`")),
+                    "docs/columns.md does not list the {field} alias {alias}"
+                );
+            }
+        }
     }
 }
