@@ -11,7 +11,7 @@
 use crate::error::{Error, Result};
 use memchr::{memchr, memchr3};
 use std::fs::File;
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
 /// Where contacts come from: a file, or standard input (`-`).
@@ -40,35 +40,87 @@ impl InputPath {
     }
 }
 
-/// An opened input.
+/// How input bytes are decoded (`--encoding`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8, or UTF-16 when the file starts with its byte-order mark; a row that is not
+    /// valid UTF-8 is read as Windows-1252 (the usual encoding of older Windows exports).
+    Auto,
+    /// UTF-8 only: a row that is not valid UTF-8 is rejected.
+    Utf8,
+    /// Everything is decoded from this encoding.
+    Other(&'static encoding_rs::Encoding),
+}
+
+impl std::str::FromStr for Encoding {
+    type Err = String;
+
+    fn from_str(label: &str) -> Result<Self, String> {
+        if label.eq_ignore_ascii_case("auto") {
+            return Ok(Encoding::Auto);
+        }
+        match encoding_rs::Encoding::for_label(label.trim().as_bytes()) {
+            Some(e) if e == encoding_rs::UTF_8 => Ok(Encoding::Utf8),
+            Some(e) => Ok(Encoding::Other(e)),
+            None => Err(format!(
+                "unknown encoding {label:?} (try auto, utf-8, utf-16le, utf-16be, windows-1252)"
+            )),
+        }
+    }
+}
+
+/// An opened input, decoded to UTF-8 where its encoding is known up front.
 pub struct Source {
     pub name: String,
     pub reader: Box<dyn Read>,
     /// Size in bytes when known (for the progress bar).
     pub size: Option<u64>,
+    /// The encoding the stream is decoded from.
+    pub encoding: &'static encoding_rs::Encoding,
+    /// Rows that are not valid UTF-8 may be read as Windows-1252.
+    pub fallback: bool,
 }
 
 impl Source {
-    pub fn open(input: &InputPath) -> Result<Source> {
-        match input {
-            InputPath::Stdin => Ok(Source {
-                name: input.name(),
-                reader: Box::new(std::io::stdin()),
-                size: None,
-            }),
+    pub fn open(input: &InputPath, encoding: Encoding) -> Result<Source> {
+        let (raw, size): (Box<dyn Read>, Option<u64>) = match input {
+            InputPath::Stdin => (Box::new(std::io::stdin()), None),
             InputPath::File(path) => {
                 let file = File::open(path).map_err(|e| Error::io(path, e))?;
                 let meta = file.metadata().map_err(|e| Error::io(path, e))?;
                 if meta.is_dir() {
                     return Err(Error::Input(format!("{}: is a directory", path.display())));
                 }
-                Ok(Source {
-                    name: input.name(),
-                    reader: Box::new(file),
-                    size: Some(meta.len()),
-                })
+                (Box::new(file), Some(meta.len()))
             }
-        }
+        };
+        let name = input.name();
+        let mut reader = std::io::BufReader::with_capacity(READ_BLOCK, raw);
+        let head = reader
+            .fill_buf()
+            .map_err(|e| Error::io(Path::new(&name), e))?;
+        let bom = encoding_rs::Encoding::for_bom(head).map(|(e, _)| e);
+        let decode = |e: &'static encoding_rs::Encoding, reader| -> Box<dyn Read> {
+            Box::new(
+                encoding_rs_io::DecodeReaderBytesBuilder::new()
+                    .encoding(Some(e))
+                    .bom_override(true)
+                    .build(reader),
+            )
+        };
+        let (reader, encoding, fallback): (Box<dyn Read>, _, _) = match (encoding, bom) {
+            (Encoding::Auto, Some(e)) if e != encoding_rs::UTF_8 => (decode(e, reader), e, false),
+            (Encoding::Auto, _) => (Box::new(reader), encoding_rs::UTF_8, true),
+            (Encoding::Utf8, _) => (Box::new(reader), encoding_rs::UTF_8, false),
+            (Encoding::Other(e), _) => (decode(e, reader), e, false),
+        };
+        Ok(Source {
+            name,
+            reader,
+            size,
+            encoding,
+            fallback,
+        })
     }
 }
 
@@ -374,6 +426,47 @@ mod tests {
         let rest = c.next_chunk().unwrap().unwrap();
         assert_eq!(rest.data, b"1,x\n");
         assert_eq!(rest.first_line, 4);
+    }
+
+    fn read_all(bytes: &[u8], encoding: Encoding) -> (String, &'static str, bool) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.csv");
+        std::fs::write(&p, bytes).unwrap();
+        let mut src = Source::open(&InputPath::File(p), encoding).unwrap();
+        let mut out = Vec::new();
+        src.reader.read_to_end(&mut out).unwrap();
+        (
+            String::from_utf8(out).unwrap(),
+            src.encoding.name(),
+            src.fallback,
+        )
+    }
+
+    #[test]
+    fn utf16_with_a_bom_is_decoded() {
+        let text = "Notes\nbin missed \u{a3}5\n";
+        let mut le = vec![0xFF, 0xFE];
+        le.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+        assert_eq!(
+            read_all(&le, Encoding::Auto),
+            (text.to_string(), "UTF-16LE", false)
+        );
+        let mut be = vec![0xFE, 0xFF];
+        be.extend(text.encode_utf16().flat_map(|u| u.to_be_bytes()));
+        assert_eq!(
+            read_all(&be, Encoding::Auto),
+            (text.to_string(), "UTF-16BE", false)
+        );
+    }
+
+    #[test]
+    fn explicit_encoding_decodes_everything() {
+        let enc: Encoding = "windows-1252".parse().unwrap();
+        let (text, name, _) = read_all(b"Notes\n\xA35 owed\n", enc);
+        assert_eq!(text, "Notes\n\u{a3}5 owed\n");
+        assert_eq!(name, "windows-1252");
+        assert!("klingon".parse::<Encoding>().is_err());
+        assert_eq!("UTF8".parse::<Encoding>().unwrap(), Encoding::Utf8);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use demand::classify::{Matcher, Scratch, SimpleContact};
 use demand::columns::Mapping;
 use demand::error::{Error, Result};
-use demand::input::InputPath;
+use demand::input::{Encoding, InputPath};
 use demand::output::Output;
 use demand::pipeline::{self, Options, RowSink, RunResult, OUTPUT_COLUMNS};
 use demand::report::{self, Format};
@@ -58,6 +58,11 @@ struct InputArgs {
     /// Field delimiter (`,` `;` `tab` `|`); sniffed from the header when absent.
     #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
     delimiter: Option<u8>,
+    /// Input encoding: auto (UTF-8, UTF-16 with a byte-order mark, rows that are not UTF-8
+    /// read as Windows-1252), utf-8 (strict: such rows are rejected), or any WHATWG label
+    /// such as windows-1252, utf-16le, iso-8859-1.
+    #[arg(long, value_name = "LABEL", default_value = "auto")]
+    encoding: Encoding,
     /// Worker threads [default: the number of CPUs].
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -153,6 +158,7 @@ fn options(args: &InputArgs) -> Options {
         progress: !args.quiet && std::io::stderr().is_terminal(),
         mappings: args.map.clone(),
         delimiter: args.delimiter,
+        encoding: args.encoding,
         ..Options::default()
     };
     if let Some(t) = args.threads {
@@ -179,6 +185,15 @@ fn notes(args: &InputArgs, run: &RunResult) {
                 .map(|(f, c)| format!("{f}={}", c.join("+")))
                 .collect();
             eprintln!("demand: {}: {}", info.source, cols.join("; "));
+        }
+    }
+    for info in &run.inputs {
+        if let Some(line) = info.first_windows_1252_line {
+            eprintln!(
+                "demand: {}: {} row(s) are not valid UTF-8 and were read as Windows-1252 \
+                 (first at line {line}); use --encoding to choose",
+                info.source, info.windows_1252_rows
+            );
         }
     }
     for r in run.rejects.iter().take(10) {

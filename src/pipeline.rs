@@ -10,7 +10,7 @@
 use crate::classify::{Contact, Matcher, Scratch};
 use crate::columns::{ColumnMap, Field, Mapping};
 use crate::error::{Error, Result};
-use crate::input::{Chunk, Chunker, InputPath, Source};
+use crate::input::{Chunk, Chunker, Encoding, InputPath, Source};
 use crate::rules::FieldRef;
 use crate::summary::{BatchTally, InputInfo, Tally};
 use crate::text::ContactText;
@@ -32,6 +32,7 @@ pub struct Options {
     pub mappings: Vec<Mapping>,
     /// Field delimiter; sniffed per file when `None`.
     pub delimiter: Option<u8>,
+    pub encoding: Encoding,
 }
 
 impl Default for Options {
@@ -43,6 +44,7 @@ impl Default for Options {
             progress: false,
             mappings: Vec::new(),
             delimiter: None,
+            encoding: Encoding::Auto,
         }
     }
 }
@@ -93,6 +95,8 @@ struct FileCtx {
     slot_columns: Vec<Option<usize>>,
     width: usize,
     delimiter: u8,
+    /// Read rows that are not valid UTF-8 as Windows-1252 instead of rejecting them.
+    fallback: bool,
     service: Option<usize>,
     channel: Option<usize>,
     code: Option<usize>,
@@ -104,6 +108,9 @@ struct ChunkResult {
     rows: Vec<u8>,
     records: u64,
     rejects: Vec<Reject>,
+    /// Rows read as Windows-1252, and the first one's line.
+    transcoded: u64,
+    first_transcoded: Option<u64>,
 }
 
 /// A CSV record seen through the column map.
@@ -166,7 +173,8 @@ pub fn run(
             state.drain(sink)
         };
         for (index, input) in inputs.iter().enumerate() {
-            let source = Source::open(input)?;
+            let source = Source::open(input, opts.encoding)?;
+            let (encoding, fallback) = (source.encoding, source.fallback);
             let name = source.name.clone();
             let mut chunker = Chunker::new(source.reader, &name, opts.delimiter, opts.chunk_bytes)?;
             let Some((_, header)) = chunker.header()? else {
@@ -199,8 +207,11 @@ pub fn run(
             }
             state.inputs.push(InputInfo {
                 source: name.clone(),
+                encoding: encoding.name().to_ascii_lowercase(),
                 contacts: 0,
                 rejected: 0,
+                windows_1252_rows: 0,
+                first_windows_1252_line: None,
                 columns: columns
                     .describe()
                     .into_iter()
@@ -218,6 +229,7 @@ pub fn run(
                     .collect(),
                 width: header.len(),
                 delimiter: chunker.delimiter,
+                fallback,
                 service: columns.get(Field::Service),
                 channel: columns.get(Field::Channel),
                 code: columns.get(Field::Code),
@@ -282,6 +294,8 @@ impl Collector {
             let info = &mut self.inputs[result.input];
             info.contacts += result.records;
             info.rejected += result.rejects.len() as u64;
+            info.windows_1252_rows += result.transcoded;
+            info.first_windows_1252_line = info.first_windows_1252_line.or(result.first_transcoded);
             let room = REJECTS_KEPT.saturating_sub(self.rejects.len());
             self.rejects.extend(result.rejects.into_iter().take(room));
             self.tally.merge(result.tally);
@@ -308,6 +322,8 @@ fn process(matcher: &Matcher, ctx: &FileCtx, chunk: Chunk, write_rows: bool) -> 
     let mut tally = BatchTally::new(matcher.ruleset().rules.len());
     let mut rejects = Vec::new();
     let mut records = 0u64;
+    let mut transcoded = 0u64;
+    let mut first_transcoded = None;
     let reject = |rejects: &mut Vec<Reject>, line: u64, reason: String| {
         rejects.push(Reject {
             source: ctx.name.clone(),
@@ -329,7 +345,9 @@ fn process(matcher: &Matcher, ctx: &FileCtx, chunk: Chunk, write_rows: bool) -> 
         }
         records += 1;
         let line = chunk.first_line + record.position().map_or(1, |p| p.line()) - 1;
-        if chunk.unterminated_quote && reader.is_done() {
+        // The chunker ends a chunk with an open quote only at the end of input, and such
+        // a chunk holds just the runaway record.
+        if chunk.unterminated_quote {
             let last = chunk.first_line + memchr::memchr_iter(b'\n', &chunk.data).count() as u64;
             reject(
                 &mut rejects,
@@ -350,13 +368,19 @@ fn process(matcher: &Matcher, ctx: &FileCtx, chunk: Chunk, write_rows: bool) -> 
             continue;
         }
         if let Some(field) = record.iter().position(|f| std::str::from_utf8(f).is_err()) {
-            let column = &ctx.columns.header[field];
-            reject(
-                &mut rejects,
-                line,
-                format!("invalid UTF-8 in field {} ({column:?})", field + 1),
-            );
-            continue;
+            if ctx.fallback {
+                record = windows_1252(&record);
+                transcoded += 1;
+                first_transcoded.get_or_insert(line);
+            } else {
+                let column = &ctx.columns.header[field];
+                reject(
+                    &mut rejects,
+                    line,
+                    format!("invalid UTF-8 in field {} ({column:?})", field + 1),
+                );
+                continue;
+            }
         }
         let contact = RecordContact {
             record: &record,
@@ -388,7 +412,23 @@ fn process(matcher: &Matcher, ctx: &FileCtx, chunk: Chunk, write_rows: bool) -> 
             .unwrap_or_default(),
         records,
         rejects,
+        transcoded,
+        first_transcoded,
     }
+}
+
+/// A record decoded from Windows-1252, which maps every byte to a character.
+fn windows_1252(record: &ByteRecord) -> ByteRecord {
+    let mut out = ByteRecord::with_capacity(record.as_slice().len() * 2, record.len());
+    for field in record.iter() {
+        out.push_field(
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(field)
+                .0
+                .as_bytes(),
+        );
+    }
+    out
 }
 
 fn progress_bar(enabled: bool, inputs: &[InputPath]) -> indicatif::ProgressBar {

@@ -40,7 +40,18 @@ fn range(r: Option<[f64; 2]>) -> String {
     )
 }
 
-/// The two-line headline shared by the table and markdown formats.
+/// Which rules produced the figures: a figure without its rules is not comparable.
+fn ruleset_label(s: &Summary) -> String {
+    let r = &s.ruleset;
+    let version = if r.version.is_empty() {
+        String::new()
+    } else {
+        format!(" version {}", r.version)
+    };
+    format!("rules {:?}{version} ({} rules)", r.name, r.rules)
+}
+
+/// The headline shared by the table and markdown formats.
 fn headline(s: &Summary) -> Vec<String> {
     let t = &s.totals;
     let mut lines = vec![format!(
@@ -49,17 +60,20 @@ fn headline(s: &Summary) -> Vec<String> {
     )];
     let f = &s.failure_share;
     match f.estimate {
-        Some(_) => lines.push(format!(
-            "failure share {} of classified contacts (95% CI {}); {} if every unclassified \
-             contact were value / failure",
-            pct(f.estimate),
-            range(f.ci95),
-            f.bounds.map_or("-".to_string(), |[a, b]| format!(
-                "{} / {}",
-                pct(Some(a)),
-                pct(Some(b))
-            )),
-        )),
+        Some(_) => {
+            lines.push(format!(
+                "failure share {} of classified contacts (95% CI {})",
+                pct(f.estimate),
+                range(f.ci95)
+            ));
+            if let Some([lo, hi]) = f.bounds.filter(|_| t.unclassified > 0) {
+                lines.push(format!(
+                    "if every unclassified contact were value: {}; if failure: {}",
+                    pct(Some(lo)),
+                    pct(Some(hi))
+                ));
+            }
+        }
         None => lines.push("failure share: no contact was classified".to_string()),
     }
     lines
@@ -77,11 +91,7 @@ fn truncate(s: &str, width: usize) -> String {
 
 fn table(s: &Summary) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "demand report: rules {} {} ({} rules)",
-        s.ruleset.name, s.ruleset.version, s.ruleset.rules
-    );
+    let _ = writeln!(out, "demand report: {}", ruleset_label(s));
     for line in headline(s) {
         let _ = writeln!(out, "{line}");
     }
@@ -95,7 +105,7 @@ fn table(s: &Summary) -> String {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "{:<28} {:>8} {:>7} {:>7} {:>7} {:>7} {:>11}",
+            "{:<24} {:>8} {:>7} {:>7} {:>7} {:>7} {:>12}",
             format!("by {title}"),
             "contacts",
             "value",
@@ -107,8 +117,8 @@ fn table(s: &Summary) -> String {
         for r in rows {
             let _ = writeln!(
                 out,
-                "{:<28} {:>8} {:>7} {:>7} {:>7} {:>7} {:>11}",
-                truncate(&r.key, 28),
+                "{:<24} {:>8} {:>7} {:>7} {:>7} {:>7} {:>12}",
+                truncate(&r.key, 24),
                 r.contacts,
                 r.value,
                 r.failure,
@@ -144,11 +154,7 @@ fn table(s: &Summary) -> String {
 fn markdown(s: &Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Failure demand report\n");
-    let _ = writeln!(
-        out,
-        "Rules: **{}** {} ({} rules).\n",
-        s.ruleset.name, s.ruleset.version, s.ruleset.rules
-    );
+    let _ = writeln!(out, "{}\n", ruleset_label(s));
     for line in headline(s) {
         let _ = writeln!(out, "- {line}");
     }

@@ -202,8 +202,14 @@ pub struct RulesetInfo {
 #[derive(Debug, Clone, Serialize)]
 pub struct InputInfo {
     pub source: String,
+    /// The encoding the input was decoded from.
+    pub encoding: String,
     pub contacts: u64,
     pub rejected: u64,
+    /// Rows that were not valid UTF-8 and were read as Windows-1252 (`--encoding auto`).
+    pub windows_1252_rows: u64,
+    #[serde(skip)]
+    pub first_windows_1252_line: Option<u64>,
     pub columns: BTreeMap<String, Vec<String>>,
 }
 
