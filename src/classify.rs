@@ -4,7 +4,8 @@
 //! contact with overlapping matches (so a short phrase never hides a longer one). Each
 //! phrase knows which rules it feeds; a contact's matches mark those rules, and only the
 //! rules marked (plus the few that need no phrase) are examined further. Regexes run last,
-//! and only for rules whose other conditions already hold, behind one `RegexSet` gate.
+//! and only for rules whose other conditions already hold, each with a cache owned by the
+//! calling thread (a cache shared between threads would be contended on every call).
 //! The matcher is built once and shared read-only by all threads; per-thread state lives
 //! in a [`Scratch`] that is reused from contact to contact.
 
@@ -35,6 +36,8 @@ enum Use {
     Any(u32),
     Group(u32, u8),
     Veto(u32),
+    /// A literal that every match of regex `n` contains: without it, skip the regex.
+    Gate(u32),
 }
 
 #[derive(Debug)]
@@ -45,6 +48,9 @@ struct Compiled {
     slots: Vec<usize>,
     /// Canonical, folded allowed values for `OneOf` tests (empty for regex tests).
     allowed: Vec<Vec<String>>,
+    /// The rule's `regex` and `unless_regex`, as indices into `Matcher::regexes`.
+    regex: Vec<usize>,
+    unless_regex: Vec<usize>,
 }
 
 /// The compiled rule set.
@@ -60,7 +66,11 @@ pub struct Matcher {
     /// Rules that can match without any phrase occurring.
     always: Vec<u32>,
     slots: Vec<FieldRef>,
-    regex_gate: Option<regex::bytes::RegexSet>,
+    /// Every distinct text regex of every rule (rules often share a veto), so that each is
+    /// run at most once per contact and each thread keeps one cache per regex.
+    regexes: Vec<regex_automata::meta::Regex>,
+    /// Per regex: whether it only runs when one of its literals was seen (a `Gate` use).
+    gated: Vec<bool>,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -80,6 +90,11 @@ pub struct Scratch {
     stamp: u32,
     /// Every rule that matched the last contact (its hits), in no particular order.
     pub matched: Vec<u32>,
+    caches: Vec<regex_automata::meta::Cache>,
+    /// Per regex: the stamp of the contact its result belongs to, and the result.
+    regex_results: Vec<(u32, bool)>,
+    /// Per regex: the stamp of the last contact in which one of its gate literals occurred.
+    regex_gates: Vec<u32>,
 }
 
 impl Matcher {
@@ -87,12 +102,7 @@ impl Matcher {
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut pattern_uses: Vec<Vec<Use>> = Vec::new();
         let mut patterns = Vec::new();
-        let mut add = |phrase: &crate::rules::Phrase, u: Use| {
-            let pattern = if phrase.prefix {
-                format!(" {}", phrase.words)
-            } else {
-                format!(" {} ", phrase.words)
-            };
+        let mut add_pattern = |pattern: String, u: Use| {
             let p = *index.entry(pattern.clone()).or_insert_with(|| {
                 patterns.push(pattern);
                 pattern_uses.push(Vec::new());
@@ -100,10 +110,20 @@ impl Matcher {
             });
             pattern_uses[p].push(u);
         };
+        let mut add = |phrase: &crate::rules::Phrase, u: Use| {
+            let pattern = if phrase.prefix {
+                format!(" {}", phrase.words)
+            } else {
+                format!(" {} ", phrase.words)
+            };
+            add_pattern(pattern, u);
+        };
         let mut slots: Vec<FieldRef> = Vec::new();
         let mut compiled = Vec::with_capacity(rules.rules.len());
         let mut always = Vec::new();
-        let mut gate = Vec::new();
+        let mut regexes = Vec::new();
+        let mut regex_ids: HashMap<String, usize> = HashMap::new();
+        let mut regex_sources: Vec<String> = Vec::new();
         for (i, rule) in rules.rules.iter().enumerate() {
             let r = i as u32;
             for p in &rule.phrases {
@@ -120,7 +140,19 @@ impl Matcher {
             if rule.all.is_empty() && (rule.phrases.is_empty() || !rule.regex.is_empty()) {
                 always.push(r);
             }
-            gate.extend(rule.regex.iter().map(|re| re.as_str().to_string()));
+            let mut flatten = |list: &[crate::rules::TextRegex]| -> Vec<usize> {
+                list.iter()
+                    .map(|r| {
+                        *regex_ids.entry(r.source.clone()).or_insert_with(|| {
+                            regexes.push(r.regex.clone());
+                            regex_sources.push(r.source.clone());
+                            regexes.len() - 1
+                        })
+                    })
+                    .collect()
+            };
+            let regex = flatten(&rule.regex);
+            let unless_regex = flatten(&rule.unless_regex);
             let mut rule_slots = Vec::new();
             let mut allowed = Vec::new();
             for cond in &rule.fields {
@@ -149,11 +181,22 @@ impl Matcher {
                 groups_full,
                 slots: rule_slots,
                 allowed,
+                regex,
+                unless_regex,
             });
+        }
+        let mut gated = Vec::with_capacity(regex_sources.len());
+        for (i, source) in regex_sources.iter().enumerate() {
+            let literals = gate_literals(source);
+            gated.push(literals.is_some());
+            for literal in literals.into_iter().flatten() {
+                add_pattern(literal, Use::Gate(i as u32));
+            }
         }
         let automaton = (!patterns.is_empty()).then(|| {
             AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(&patterns)
                 .expect("phrase automaton builds: phrases are validated and bounded")
         });
@@ -164,9 +207,6 @@ impl Matcher {
             uses.extend(u);
         }
         starts.push(uses.len());
-        let regex_gate = (!gate.is_empty()).then(|| {
-            regex::bytes::RegexSet::new(&gate).expect("regexes were validated when loaded")
-        });
         Matcher {
             rules,
             automaton,
@@ -176,7 +216,8 @@ impl Matcher {
             compiled,
             always,
             slots,
-            regex_gate,
+            regexes,
+            gated,
         }
     }
 
@@ -213,10 +254,15 @@ impl Matcher {
         if scratch.state.len() != self.rules.rules.len() {
             scratch.state = vec![RuleState::default(); self.rules.rules.len()];
             scratch.stamp = 0;
+            scratch.caches = self.regexes.iter().map(|r| r.create_cache()).collect();
+            scratch.regex_results = vec![(0, false); self.regexes.len()];
+            scratch.regex_gates = vec![0; self.regexes.len()];
         }
         scratch.stamp = scratch.stamp.wrapping_add(1);
         if scratch.stamp == 0 {
             scratch.state.iter_mut().for_each(|s| s.stamp = 0);
+            scratch.regex_results.iter_mut().for_each(|r| r.0 = 0);
+            scratch.regex_gates.iter_mut().for_each(|g| *g = 0);
             scratch.stamp = 1;
         }
         let stamp = scratch.stamp;
@@ -230,6 +276,10 @@ impl Matcher {
                 for u in &self.uses[self.starts[p]..self.starts[p + 1]] {
                     let r = match *u {
                         Use::Any(r) | Use::Group(r, _) | Use::Veto(r) => r,
+                        Use::Gate(n) => {
+                            scratch.regex_gates[n as usize] = stamp;
+                            continue;
+                        }
                     };
                     let st = &mut scratch.state[r as usize];
                     if st.stamp != stamp {
@@ -243,11 +293,11 @@ impl Matcher {
                         Use::Any(_) => st.any = true,
                         Use::Group(_, g) => st.groups |= 1 << g,
                         Use::Veto(_) => st.veto = true,
+                        Use::Gate(_) => {}
                     }
                 }
             }
         }
-        let mut gate: Option<bool> = None;
         let mut best: Option<usize> = None;
         let untouched = self
             .always
@@ -260,7 +310,15 @@ impl Matcher {
             } else {
                 RuleState::default()
             };
-            if self.matches(r, st, contact, scratch.text.as_bytes(), &mut gate) {
+            let mut regex = RegexRun {
+                text: scratch.text.as_bytes(),
+                stamp,
+                caches: &mut scratch.caches,
+                results: &mut scratch.regex_results,
+                gates: &scratch.regex_gates,
+                gated: &self.gated,
+            };
+            if self.matches(r, st, contact, &mut regex) {
                 scratch.matched.push(r as u32);
                 if best.is_none_or(|b| self.beats(r, b)) {
                     best = Some(r);
@@ -298,8 +356,7 @@ impl Matcher {
         r: usize,
         st: RuleState,
         contact: &C,
-        text: &[u8],
-        gate: &mut Option<bool>,
+        regex: &mut RegexRun,
     ) -> bool {
         let rule = &self.rules.rules[r];
         let c = &self.compiled[r];
@@ -322,18 +379,86 @@ impl Matcher {
             }
         }
         let needs_text = !rule.phrases.is_empty() || !rule.regex.is_empty();
-        if needs_text && !st.any {
-            if rule.regex.is_empty() {
-                return false;
+        if needs_text && !st.any && !c.regex.iter().any(|&i| regex.is_match(&self.regexes, i)) {
+            return false;
+        }
+        !c.unless_regex
+            .iter()
+            .any(|&i| regex.is_match(&self.regexes, i))
+    }
+}
+
+/// Regex results for one contact, each regex run at most once.
+struct RegexRun<'a> {
+    text: &'a [u8],
+    stamp: u32,
+    caches: &'a mut [regex_automata::meta::Cache],
+    results: &'a mut [(u32, bool)],
+    gates: &'a [u32],
+    gated: &'a [bool],
+}
+
+impl RegexRun<'_> {
+    fn is_match(&mut self, regexes: &[regex_automata::meta::Regex], i: usize) -> bool {
+        let (stamp, result) = self.results[i];
+        if stamp == self.stamp {
+            return result;
+        }
+        if self.gated[i] && self.gates[i] != self.stamp {
+            return false;
+        }
+        let input = regex_automata::Input::new(self.text).earliest(true);
+        let result = regexes[i]
+            .search_with(&mut self.caches[i], &input)
+            .is_some();
+        self.results[i] = (self.stamp, result);
+        result
+    }
+}
+
+/// Literals of which every match of `source` contains at least one (its possible
+/// prefixes, or failing that its suffixes), when there are few enough and none is too
+/// short to be selective. Seeing none of them in a contact proves the regex cannot match,
+/// so it is not run: most contacts then never reach the regex engine.
+fn gate_literals(source: &str) -> Option<Vec<String>> {
+    const GATE_BYTES: usize = 6;
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(source)
+        .ok()?;
+    for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
+        let prefix = matches!(kind, ExtractKind::Prefix);
+        let seq = Extractor::new().kind(kind).extract(&hir);
+        let Some(literals) = seq.literals() else {
+            continue;
+        };
+        if literals.is_empty() || literals.iter().any(|l| l.as_bytes().len() < 3) {
+            continue;
+        }
+        // A literal's first bytes are as necessary as the literal; cutting them short keeps
+        // the automaton small when a regex starts with a large alternation.
+        let cut = |l: &[u8]| {
+            if prefix {
+                l[..l.len().min(GATE_BYTES)].to_vec()
+            } else {
+                l[l.len().saturating_sub(GATE_BYTES)..].to_vec()
             }
-            let gate_open = *gate
-                .get_or_insert_with(|| self.regex_gate.as_ref().is_some_and(|g| g.is_match(text)));
-            if !gate_open || !rule.regex.iter().any(|re| re.is_match(text)) {
-                return false;
+        };
+        let mut strings: Vec<String> = Vec::new();
+        for l in literals {
+            match String::from_utf8(cut(l.as_bytes())) {
+                Ok(s) => strings.push(s),
+                Err(_) => return None,
             }
         }
-        !rule.unless_regex.iter().any(|re| re.is_match(text))
+        strings.sort();
+        strings.dedup();
+        return Some(strings);
     }
+    None
 }
 
 /// A field value as field conditions compare it: mapped through the alias table for

@@ -136,6 +136,31 @@ impl fmt::Display for Location {
     }
 }
 
+/// A regex over normalised contact text.
+///
+/// Normalised text is ASCII-dominated lower case, so regexes are compiled with ASCII
+/// classes (`\b`, `\w`, `\d`): Unicode word boundaries would force the slowest regex
+/// engine on every contact. Literal non-ASCII characters still match.
+#[derive(Debug, Clone)]
+pub struct TextRegex {
+    pub source: String,
+    pub regex: regex_automata::meta::Regex,
+}
+
+impl TextRegex {
+    pub fn new(source: &str) -> Result<TextRegex, String> {
+        use regex_automata::{meta, util::syntax};
+        let regex = meta::Regex::builder()
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .build(source)
+            .map_err(|e| e.to_string())?;
+        Ok(TextRegex {
+            source: source.to_string(),
+            regex,
+        })
+    }
+}
+
 /// One validated rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -146,9 +171,9 @@ pub struct Rule {
     pub description: String,
     pub phrases: Vec<Phrase>,
     pub all: Vec<Vec<Phrase>>,
-    pub regex: Vec<regex::bytes::Regex>,
+    pub regex: Vec<TextRegex>,
     pub unless: Vec<Phrase>,
-    pub unless_regex: Vec<regex::bytes::Regex>,
+    pub unless_regex: Vec<TextRegex>,
     pub fields: Vec<FieldCondition>,
     pub examples: Vec<Example>,
     pub counter_examples: Vec<Example>,
@@ -611,14 +636,14 @@ impl Builder {
         out
     }
 
-    fn regexes(&mut self, raw: &[Spanned<String>], pos: &Positions) -> Vec<regex::bytes::Regex> {
+    fn regexes(&mut self, raw: &[Spanned<String>], pos: &Positions) -> Vec<TextRegex> {
         let mut out = Vec::new();
         for r in raw {
-            match regex::bytes::Regex::new(r.get_ref()) {
+            match TextRegex::new(r.get_ref()) {
                 Ok(re) => out.push(re),
                 Err(e) => self.problem(
                     pos.at(r.span().start),
-                    format!("invalid regex: {}", one_line(&e.to_string())),
+                    format!("invalid regex: {}", one_line(&e)),
                 ),
             }
         }
