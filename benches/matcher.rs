@@ -93,7 +93,7 @@ fn bench(c: &mut Criterion) {
         ("10x_phrases", scaled_rules(&notes, 10)),
     ] {
         let matcher = Matcher::new(rules);
-        eprintln!("{name}: {} automaton patterns", matcher.pattern_count());
+        eprintln!("{name}: {} distinct phrases", matcher.phrase_count());
         let mut scratch = Scratch::default();
         group.bench_function(name, |b| {
             b.iter(|| {

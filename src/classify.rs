@@ -1,8 +1,8 @@
 //! Classification: the rules compiled into one matcher, applied to one contact at a time.
 //!
-//! Every phrase of every rule goes into a single Aho-Corasick automaton, searched once per
-//! contact with overlapping matches (so a short phrase never hides a longer one). Each
-//! phrase knows which rules it feeds; a contact's matches mark those rules, and only the
+//! Every phrase of every rule goes into one [`PhraseSet`], which finds them all in one pass
+//! over the contact's words, overlaps included (so a short phrase never hides a longer
+//! one). Each phrase knows which rules it feeds; a contact's matches mark those rules, and only the
 //! rules marked (plus the few that need no phrase) are examined further. Regexes run last,
 //! and only for rules whose other conditions already hold, each with a cache owned by the
 //! calling thread (a cache shared between threads would be contended on every call).
@@ -10,6 +10,7 @@
 //! in a [`Scratch`] that is reused from contact to contact.
 
 use crate::columns::Field;
+use crate::phrases::{PhraseScratch, PhraseSet};
 use crate::rules::{Class, FieldRef, FieldTest, Rule, RuleSet};
 use crate::text::{fold_value, ContactText};
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -36,8 +37,6 @@ enum Use {
     Any(u32),
     Group(u32, u8),
     Veto(u32),
-    /// A literal that every match of regex `n` contains: without it, skip the regex.
-    Gate(u32),
 }
 
 #[derive(Debug)]
@@ -57,9 +56,12 @@ struct Compiled {
 #[derive(Debug)]
 pub struct Matcher {
     rules: RuleSet,
-    automaton: Option<AhoCorasick>,
-    patterns: Vec<String>,
-    /// For each automaton pattern, its uses: `uses[starts[p]..starts[p + 1]]`.
+    phrases: PhraseSet,
+    /// Literals that regexes need (see [`gate_literals`]), and the regexes each opens.
+    gates: Option<AhoCorasick>,
+    /// Per gate literal: the regexes it opens, and which of their literal sets it is in.
+    gate_regexes: Vec<Vec<(u32, u8)>>,
+    /// For each phrase atom, its uses: `uses[starts[p]..starts[p + 1]]`.
     starts: Vec<usize>,
     uses: Vec<Use>,
     compiled: Vec<Compiled>,
@@ -70,7 +72,9 @@ pub struct Matcher {
     /// run at most once per contact and each thread keeps one cache per regex.
     regexes: Vec<regex_automata::meta::Regex>,
     /// Per regex: whether it only runs when one of its literals was seen (a `Gate` use).
-    gated: Vec<bool>,
+    /// Per regex: the literal sets (bit 0 prefixes, bit 1 suffixes) that must each have
+    /// been seen before the regex is run; 0 when it always runs.
+    gated: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -93,30 +97,22 @@ pub struct Scratch {
     caches: Vec<regex_automata::meta::Cache>,
     /// Per regex: the stamp of the contact its result belongs to, and the result.
     regex_results: Vec<(u32, bool)>,
-    /// Per regex: the stamp of the last contact in which one of its gate literals occurred.
-    regex_gates: Vec<u32>,
+    /// Per regex: the stamp of the contact whose gate literals `.1` records (bits as in
+    /// `Matcher::gated`).
+    regex_gates: Vec<(u32, u8)>,
+    phrase_scratch: PhraseScratch,
 }
 
 impl Matcher {
     pub fn new(rules: RuleSet) -> Matcher {
-        let mut index: HashMap<String, usize> = HashMap::new();
-        let mut pattern_uses: Vec<Vec<Use>> = Vec::new();
-        let mut patterns = Vec::new();
-        let mut add_pattern = |pattern: String, u: Use| {
-            let p = *index.entry(pattern.clone()).or_insert_with(|| {
-                patterns.push(pattern);
-                pattern_uses.push(Vec::new());
-                pattern_uses.len() - 1
-            });
-            pattern_uses[p].push(u);
-        };
+        let mut phrases = PhraseSet::default();
+        let mut atom_uses: Vec<Vec<Use>> = Vec::new();
         let mut add = |phrase: &crate::rules::Phrase, u: Use| {
-            let pattern = if phrase.prefix {
-                format!(" {}", phrase.words)
-            } else {
-                format!(" {} ", phrase.words)
-            };
-            add_pattern(pattern, u);
+            let atom = phrases.add(&phrase.words, phrase.prefix) as usize;
+            if atom == atom_uses.len() {
+                atom_uses.push(Vec::new());
+            }
+            atom_uses[atom].push(u);
         };
         let mut slots: Vec<FieldRef> = Vec::new();
         let mut compiled = Vec::with_capacity(rules.rules.len());
@@ -186,31 +182,43 @@ impl Matcher {
             });
         }
         let mut gated = Vec::with_capacity(regex_sources.len());
+        let mut gate_index: HashMap<String, usize> = HashMap::new();
+        let mut gate_patterns: Vec<String> = Vec::new();
+        let mut gate_regexes: Vec<Vec<(u32, u8)>> = Vec::new();
         for (i, source) in regex_sources.iter().enumerate() {
-            let literals = gate_literals(source);
-            gated.push(literals.is_some());
-            for literal in literals.into_iter().flatten() {
-                add_pattern(literal, Use::Gate(i as u32));
+            let sets = gate_literals(source);
+            gated.push(sets.iter().fold(0, |bits, (bit, _)| bits | bit));
+            for (bit, literal) in sets
+                .into_iter()
+                .flat_map(|(bit, set)| set.into_iter().map(move |l| (bit, l)))
+            {
+                let g = *gate_index.entry(literal.clone()).or_insert_with(|| {
+                    gate_patterns.push(literal);
+                    gate_regexes.push(Vec::new());
+                    gate_regexes.len() - 1
+                });
+                gate_regexes[g].push((i as u32, bit));
             }
         }
-        let automaton = (!patterns.is_empty()).then(|| {
+        let gates = (!gate_patterns.is_empty()).then(|| {
             AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
                 .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                .build(&patterns)
-                .expect("phrase automaton builds: phrases are validated and bounded")
+                .build(&gate_patterns)
+                .expect("gate literals are short plain strings")
         });
-        let mut starts = Vec::with_capacity(pattern_uses.len() + 1);
+        let mut starts = Vec::with_capacity(atom_uses.len() + 1);
         let mut uses = Vec::new();
-        for u in pattern_uses {
+        for u in atom_uses {
             starts.push(uses.len());
             uses.extend(u);
         }
         starts.push(uses.len());
         Matcher {
             rules,
-            automaton,
-            patterns,
+            phrases,
+            gates,
+            gate_regexes,
             starts,
             uses,
             compiled,
@@ -234,9 +242,9 @@ impl Matcher {
         &self.slots
     }
 
-    /// The number of distinct phrase patterns in the automaton.
-    pub fn pattern_count(&self) -> usize {
-        self.patterns.len()
+    /// The number of distinct phrases of all rules.
+    pub fn phrase_count(&self) -> usize {
+        self.phrases.len()
     }
 
     /// The kind a decision reports: the winning rule's, or `none`.
@@ -256,13 +264,13 @@ impl Matcher {
             scratch.stamp = 0;
             scratch.caches = self.regexes.iter().map(|r| r.create_cache()).collect();
             scratch.regex_results = vec![(0, false); self.regexes.len()];
-            scratch.regex_gates = vec![0; self.regexes.len()];
+            scratch.regex_gates = vec![(0, 0); self.regexes.len()];
         }
         scratch.stamp = scratch.stamp.wrapping_add(1);
         if scratch.stamp == 0 {
             scratch.state.iter_mut().for_each(|s| s.stamp = 0);
             scratch.regex_results.iter_mut().for_each(|r| r.0 = 0);
-            scratch.regex_gates.iter_mut().for_each(|g| *g = 0);
+            scratch.regex_gates.iter_mut().for_each(|g| *g = (0, 0));
             scratch.stamp = 1;
         }
         let stamp = scratch.stamp;
@@ -270,31 +278,39 @@ impl Matcher {
         scratch.matched.clear();
         scratch.text.clear();
         contact.text(&mut scratch.text);
-        if let Some(ac) = &self.automaton {
-            for m in ac.find_overlapping_iter(scratch.text.as_bytes()) {
-                let p = m.pattern().as_usize();
-                for u in &self.uses[self.starts[p]..self.starts[p + 1]] {
-                    let r = match *u {
-                        Use::Any(r) | Use::Group(r, _) | Use::Veto(r) => r,
-                        Use::Gate(n) => {
-                            scratch.regex_gates[n as usize] = stamp;
-                            continue;
-                        }
-                    };
-                    let st = &mut scratch.state[r as usize];
+        let state = &mut scratch.state;
+        let touched = &mut scratch.touched;
+        self.phrases.find(
+            scratch.text.as_bytes(),
+            &mut scratch.phrase_scratch,
+            |atom| {
+                let atom = atom as usize;
+                for u in &self.uses[self.starts[atom]..self.starts[atom + 1]] {
+                    let (Use::Any(r) | Use::Group(r, _) | Use::Veto(r)) = *u;
+                    let st = &mut state[r as usize];
                     if st.stamp != stamp {
                         *st = RuleState {
                             stamp,
                             ..RuleState::default()
                         };
-                        scratch.touched.push(r);
+                        touched.push(r);
                     }
                     match *u {
                         Use::Any(_) => st.any = true,
                         Use::Group(_, g) => st.groups |= 1 << g,
                         Use::Veto(_) => st.veto = true,
-                        Use::Gate(_) => {}
                     }
+                }
+            },
+        );
+        if let Some(gates) = &self.gates {
+            for m in gates.find_overlapping_iter(scratch.text.as_bytes()) {
+                for &(n, bit) in &self.gate_regexes[m.pattern().as_usize()] {
+                    let g = &mut scratch.regex_gates[n as usize];
+                    if g.0 != stamp {
+                        *g = (stamp, 0);
+                    }
+                    g.1 |= bit;
                 }
             }
         }
@@ -394,8 +410,8 @@ struct RegexRun<'a> {
     stamp: u32,
     caches: &'a mut [regex_automata::meta::Cache],
     results: &'a mut [(u32, bool)],
-    gates: &'a [u32],
-    gated: &'a [bool],
+    gates: &'a [(u32, u8)],
+    gated: &'a [u8],
 }
 
 impl RegexRun<'_> {
@@ -404,7 +420,9 @@ impl RegexRun<'_> {
         if stamp == self.stamp {
             return result;
         }
-        if self.gated[i] && self.gates[i] != self.stamp {
+        let (seen_stamp, seen) = self.gates[i];
+        let needed = self.gated[i];
+        if needed != 0 && (seen_stamp != self.stamp || seen & needed != needed) {
             return false;
         }
         let input = regex_automata::Input::new(self.text).earliest(true);
@@ -416,49 +434,66 @@ impl RegexRun<'_> {
     }
 }
 
-/// Literals of which every match of `source` contains at least one (its possible
-/// prefixes, or failing that its suffixes), when there are few enough and none is too
-/// short to be selective. Seeing none of them in a contact proves the regex cannot match,
-/// so it is not run: most contacts then never reach the regex engine.
-fn gate_literals(source: &str) -> Option<Vec<String>> {
-    const GATE_BYTES: usize = 6;
+/// Up to two literal sets that gate a regex (bits 1 and 2): every match contains one
+/// literal of each set. Candidate sets are the regex's possible prefixes and suffixes and,
+/// when it is a sequence, the possible prefixes of each of its parts (so that a rare word
+/// in the middle, after a common one, can gate it); a set qualifies when it is finite and
+/// none of its literals is too short to be selective, and the smallest qualify first.
+/// Literals are cut to a few bytes (their start, or their end for suffixes), which keeps
+/// the gate automaton small when a part is a large alternation. A contact lacking a set
+/// cannot match, so the regex is not run: most contacts never reach the regex engine.
+fn gate_literals(source: &str) -> Vec<(u8, Vec<String>)> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    let hir = regex_syntax::ParserBuilder::new()
+    use regex_syntax::hir::{Hir, HirKind};
+    const GATE_BYTES: usize = 6;
+    let Ok(hir) = regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
         .parse(source)
-        .ok()?;
-    for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
-        let prefix = matches!(kind, ExtractKind::Prefix);
-        let seq = Extractor::new().kind(kind).extract(&hir);
-        let Some(literals) = seq.literals() else {
-            continue;
+    else {
+        return Vec::new();
+    };
+    let set = |hir: &Hir, suffix: bool| -> Option<Vec<String>> {
+        let kind = if suffix {
+            ExtractKind::Suffix
+        } else {
+            ExtractKind::Prefix
         };
+        let seq = Extractor::new().kind(kind).extract(hir);
+        let literals = seq.literals()?;
         if literals.is_empty() || literals.iter().any(|l| l.as_bytes().len() < 3) {
-            continue;
+            return None;
         }
-        // A literal's first bytes are as necessary as the literal; cutting them short keeps
-        // the automaton small when a regex starts with a large alternation.
-        let cut = |l: &[u8]| {
-            if prefix {
-                l[..l.len().min(GATE_BYTES)].to_vec()
-            } else {
-                l[l.len().saturating_sub(GATE_BYTES)..].to_vec()
-            }
-        };
-        let mut strings: Vec<String> = Vec::new();
+        let mut set = Vec::with_capacity(literals.len());
         for l in literals {
-            match String::from_utf8(cut(l.as_bytes())) {
-                Ok(s) => strings.push(s),
-                Err(_) => return None,
-            }
+            let b = l.as_bytes();
+            let cut = if suffix {
+                &b[b.len().saturating_sub(GATE_BYTES)..]
+            } else {
+                &b[..b.len().min(GATE_BYTES)]
+            };
+            set.push(std::str::from_utf8(cut).ok()?.to_string());
         }
-        strings.sort();
-        strings.dedup();
-        return Some(strings);
+        set.sort();
+        set.dedup();
+        Some(set)
+    };
+    let mut candidates: Vec<Vec<String>> = [set(&hir, false), set(&hir, true)]
+        .into_iter()
+        .flatten()
+        .collect();
+    if let HirKind::Concat(parts) = hir.kind() {
+        candidates.extend(parts.iter().filter_map(|p| set(p, false)));
     }
-    None
+    candidates.sort_by_key(|c| c.len());
+    candidates.dedup();
+    candidates
+        .into_iter()
+        .take(2)
+        .zip([1u8, 2u8])
+        .map(|(set, bit)| (bit, set))
+        .collect()
 }
 
 /// A field value as field conditions compare it: mapped through the alias table for

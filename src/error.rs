@@ -1,7 +1,8 @@
 //! Errors, and the exit code each one maps to.
 //!
 //! Exit codes are part of the interface (scheduled runs test them): 0 success, 1 a check
-//! failed (`rules test`, strict mode verdicts), 2 a usage or input error.
+//! failed (`rules test`, strict mode verdicts), 2 a usage or input error, 3 an internal
+//! error (a bug).
 
 use std::path::PathBuf;
 
@@ -28,6 +29,9 @@ pub enum Error {
     /// A check ran and failed (for example `demand rules test`).
     #[error("{0}")]
     CheckFailed(String),
+    /// A bug in `demand` itself (a worker thread panicked); please report it.
+    #[error("internal error, please report it: {0}")]
+    Internal(String),
 }
 
 impl Error {
@@ -35,6 +39,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::CheckFailed(_) => 1,
+            Error::Internal(_) => 3,
             _ => 2,
         }
     }

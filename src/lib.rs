@@ -14,6 +14,7 @@ pub mod error;
 pub mod examples;
 pub mod input;
 pub mod output;
+pub mod phrases;
 pub mod pipeline;
 pub mod report;
 pub mod rules;

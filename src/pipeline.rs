@@ -160,7 +160,7 @@ pub fn run(
     let progress = progress_bar(opts.progress, inputs);
     let write_rows = sink.is_some();
     let max_in_flight = opts.threads.max(1) * 3;
-    let (tx, rx) = mpsc::channel::<(u64, ChunkResult)>();
+    let (tx, rx) = mpsc::channel::<(u64, std::thread::Result<ChunkResult>)>();
     let mut first_header: Option<ByteRecord> = None;
 
     let outcome = pool.in_place_scope(|scope| -> Result<()> {
@@ -244,7 +244,11 @@ pub fn run(
                 let s = seq;
                 seq += 1;
                 scope.spawn(move |_| {
-                    let result = process(matcher, &ctx, chunk, write_rows);
+                    // A panic must come back as an error: the reader would otherwise wait
+                    // for this chunk for ever.
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        process(matcher, &ctx, chunk, write_rows)
+                    }));
                     let _ = tx.send((s, result));
                 });
                 in_flight += 1;
@@ -276,7 +280,7 @@ struct Collector {
     inputs: Vec<InputInfo>,
     rejects: Vec<Reject>,
     strict: bool,
-    pending: BTreeMap<u64, ChunkResult>,
+    pending: BTreeMap<u64, std::thread::Result<ChunkResult>>,
     next: u64,
 }
 
@@ -284,6 +288,14 @@ impl Collector {
     fn drain(&mut self, sink: &mut Option<&mut dyn RowSink>) -> Result<()> {
         while let Some(result) = self.pending.remove(&self.next) {
             self.next += 1;
+            let result = result.map_err(|panic| {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                Error::Internal(format!("a worker thread panicked: {message}"))
+            })?;
             if self.strict {
                 if let Some(first) = result.rejects.first() {
                     return Err(Error::Input(format!(
