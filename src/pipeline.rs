@@ -161,6 +161,10 @@ pub fn run(
     let write_rows = sink.is_some();
     let max_in_flight = opts.threads.max(1) * 3;
     let (tx, rx) = mpsc::channel::<(u64, std::thread::Result<ChunkResult>)>();
+    // Scratch space (regex caches above all) outlives a chunk: a fresh one per chunk would
+    // rebuild every lazy DFA from nothing each time.
+    let scratches: std::sync::Mutex<Vec<Scratch>> = std::sync::Mutex::new(Vec::new());
+    let scratches = &scratches;
     let mut first_header: Option<ByteRecord> = None;
 
     let outcome = pool.in_place_scope(|scope| -> Result<()> {
@@ -247,7 +251,13 @@ pub fn run(
                     // A panic must come back as an error: the reader would otherwise wait
                     // for this chunk for ever.
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        process(matcher, &ctx, chunk, write_rows)
+                        let taken = scratches.lock().ok().and_then(|mut s| s.pop());
+                        let mut scratch = taken.unwrap_or_default();
+                        let result = process(matcher, &ctx, chunk, write_rows, &mut scratch);
+                        if let Ok(mut s) = scratches.lock() {
+                            s.push(scratch);
+                        }
+                        result
                     }));
                     let _ = tx.send((s, result));
                 });
@@ -320,7 +330,13 @@ impl Collector {
 }
 
 /// Parses and classifies one chunk.
-fn process(matcher: &Matcher, ctx: &FileCtx, chunk: Chunk, write_rows: bool) -> ChunkResult {
+fn process(
+    matcher: &Matcher,
+    ctx: &FileCtx,
+    chunk: Chunk,
+    write_rows: bool,
+    scratch: &mut Scratch,
+) -> ChunkResult {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -330,7 +346,6 @@ fn process(matcher: &Matcher, ctx: &FileCtx, chunk: Chunk, write_rows: bool) -> 
         csv::Writer::from_writer(Vec::with_capacity(chunk.data.len() + chunk.data.len() / 4))
     });
     let mut record = ByteRecord::new();
-    let mut scratch = Scratch::default();
     let mut tally = BatchTally::new(matcher.ruleset().rules.len());
     let mut rejects = Vec::new();
     let mut records = 0u64;
@@ -398,7 +413,7 @@ fn process(matcher: &Matcher, ctx: &FileCtx, chunk: Chunk, write_rows: bool) -> 
             record: &record,
             ctx,
         };
-        let decision = matcher.classify(&contact, &mut scratch);
+        let decision = matcher.classify(&contact, scratch);
         let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or_default();
         tally.add(
             get(ctx.service),

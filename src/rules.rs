@@ -416,14 +416,26 @@ struct Builder {
 struct Positions<'a> {
     file: &'a str,
     text: &'a str,
+    /// Byte offset of the start of each line.
+    line_starts: Vec<usize>,
 }
 
-impl Positions<'_> {
+impl<'a> Positions<'a> {
+    fn new(file: &'a str, text: &'a str) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .collect();
+        Positions {
+            file,
+            text,
+            line_starts,
+        }
+    }
+
     fn at(&self, offset: usize) -> Location {
         let offset = offset.min(self.text.len());
-        let before = &self.text[..offset];
-        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = self.line_starts.partition_point(|&s| s <= offset);
+        let line_start = self.line_starts[line - 1];
         let column = self.text[line_start..offset].chars().count() + 1;
         Location {
             file: self.file.to_string(),
@@ -436,10 +448,7 @@ impl Positions<'_> {
 impl Builder {
     fn add(&mut self, source: &RuleSource) {
         self.sources.push(source.name.clone());
-        let pos = Positions {
-            file: &source.name,
-            text: &source.text,
-        };
+        let pos = Positions::new(&source.name, &source.text);
         let raw: RawFile = match toml::from_str(&source.text) {
             Ok(raw) => raw,
             Err(e) => {
