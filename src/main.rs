@@ -118,6 +118,20 @@ struct ExplainArgs {
     rules: RulesArgs,
 }
 
+/// Prints a line on standard output; when the reader has gone away (`demand ... | head`),
+/// stops quietly instead of panicking as `println!` would.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            return Err(Error::io("<stdout>", e));
+        }
+    }};
+}
+
 fn parse_delimiter(s: &str) -> Result<u8, String> {
     match s {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
@@ -254,7 +268,7 @@ fn classify_cmd(args: ClassifyArgs) -> Result<()> {
 
 fn rules_check(args: RulesArgs) -> Result<()> {
     let set = RuleSet::from_paths(&args.rules)?;
-    println!(
+    say!(
         "ok: {} rules in {} ({} file(s)), {} channel and {} service spellings",
         set.rules.len(),
         set.name,
@@ -269,9 +283,9 @@ fn rules_test(args: RulesArgs) -> Result<()> {
     let matcher = load_matcher(&args)?;
     let report = demand::examples::test_examples(&matcher);
     for f in &report.failures {
-        println!("{f}");
+        say!("{f}");
     }
-    println!("{} passed, {} failed", report.passed, report.failures.len());
+    say!("{} passed, {} failed", report.passed, report.failures.len());
     if report.failures.is_empty() {
         Ok(())
     } else {
@@ -293,7 +307,7 @@ fn explain(args: ExplainArgs) -> Result<()> {
     };
     let mut scratch = Scratch::default();
     let decision = matcher.classify(&contact, &mut scratch);
-    println!(
+    say!(
         "class {}  kind {}  rule {}",
         decision.class,
         matcher.kind(decision),
@@ -303,7 +317,7 @@ fn explain(args: ExplainArgs) -> Result<()> {
     matched.sort_unstable();
     for r in matched {
         let rule = matcher.rule(r as usize);
-        println!(
+        say!(
             "  matched {:<36} {:<8} {:<24} priority {}",
             rule.id,
             rule.class.name(),
