@@ -84,6 +84,10 @@ struct ReportArgs {
     /// Write the report to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Test the failure share against a claimed share (0.8 for "80% is failure demand"):
+    /// below, consistent with or above it, overall and for every breakdown row.
+    #[arg(long, value_name = "SHARE", value_parser = parse_share)]
+    claim: Option<f64>,
 }
 
 #[derive(Args)]
@@ -130,6 +134,21 @@ macro_rules! say {
             return Err(Error::io("<stdout>", e));
         }
     }};
+}
+
+fn parse_share(s: &str) -> Result<f64, String> {
+    let v: f64 = match s.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
+        None => s.trim().parse::<f64>(),
+    }
+    .map_err(|_| format!("expected a share such as 0.8 or 80%, got {s:?}"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "a share is between 0 and 1 (or 0% and 100%), got {s:?}"
+        ))
+    }
 }
 
 fn parse_delimiter(s: &str) -> Result<u8, String> {
@@ -223,7 +242,7 @@ fn report_cmd(args: ReportArgs) -> Result<()> {
     let matcher = load_matcher(&args.input.rules)?;
     let run = pipeline::run(&matcher, &inputs(&args.input), &options(&args.input), None)?;
     notes(&args.input, &run);
-    let summary = Summary::new(&run.tally, matcher.ruleset(), run.inputs);
+    let summary = Summary::new(&run.tally, matcher.ruleset(), run.inputs, args.claim);
     let mut out = Output::create(args.output.as_deref())?;
     out.write_bytes(report::render(&summary, args.format).as_bytes())?;
     out.finish()

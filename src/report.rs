@@ -51,13 +51,61 @@ fn ruleset_label(s: &Summary) -> String {
     format!("rules {:?}{version} ({} rules)", r.name, r.rules)
 }
 
+/// The verdict as a table cell: `?` when unclassified contacts could change it, `*` when
+/// the row is too small for its interval to say much.
+fn verdict_cell(c: &crate::summary::Claim) -> String {
+    format!(
+        "{}{}{}",
+        c.verdict.name(),
+        if c.holds_across_bounds { "" } else { "?" },
+        if c.small { "*" } else { "" }
+    )
+}
+
+/// One sentence a lay reader can take away, when a claim was tested.
+pub fn claim_sentence(s: &Summary) -> Option<String> {
+    let c = s.claim?;
+    let f = &s.failure_share;
+    let claim = format!("{:.0}%", c.share * 100.0);
+    let verdict = match c.verdict {
+        crate::stats::Verdict::Below => format!("the {claim} claim is not supported by this log"),
+        crate::stats::Verdict::Consistent => {
+            format!("this log is consistent with the {claim} claim")
+        }
+        crate::stats::Verdict::Above => {
+            format!("failure demand in this log is above the {claim} claim")
+        }
+    };
+    let caveat = if c.holds_across_bounds {
+        String::new()
+    } else {
+        format!(
+            " (but the {} unclassified contacts could change that verdict)",
+            s.totals.unclassified
+        )
+    };
+    Some(format!(
+        "Failure demand is {} ({}) of classified contacts; {verdict}{caveat}.",
+        pct(f.estimate),
+        range(f.ci95)
+    ))
+}
+
 /// The headline shared by the table and markdown formats.
 fn headline(s: &Summary) -> Vec<String> {
     let t = &s.totals;
-    let mut lines = vec![format!(
+    let mut lines: Vec<String> = claim_sentence(s).into_iter().collect();
+    lines.push(format!(
         "contacts {} = value {} + failure {} + unclassified {} + rejected {}",
         t.contacts, t.value, t.failure, t.unclassified, t.rejected
-    )];
+    ));
+    if s.claim.is_some() {
+        lines.push(
+            "verdicts: below/consistent/above the claim; ? unclassified could change it; \
+             * under 30 classified"
+                .to_string(),
+        );
+    }
     let f = &s.failure_share;
     match f.estimate {
         Some(_) => {
@@ -79,6 +127,23 @@ fn headline(s: &Summary) -> Vec<String> {
     lines
 }
 
+/// Splits `text` into lines of at most `width` characters at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let line = lines.last_mut().expect("never empty");
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(word.to_string());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
+}
+
 fn truncate(s: &str, width: usize) -> String {
     if s.chars().count() <= width {
         s.to_string()
@@ -93,7 +158,9 @@ fn table(s: &Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "demand report: {}", ruleset_label(s));
     for line in headline(s) {
-        let _ = writeln!(out, "{line}");
+        for wrapped in wrap(&line, 80) {
+            let _ = writeln!(out, "{wrapped}");
+        }
     }
     let sections: [(&str, &[Row]); 4] = [
         ("service", &s.breakdowns.service),
@@ -101,26 +168,38 @@ fn table(s: &Summary) -> String {
         ("service / channel", &s.breakdowns.service_channel),
         ("kind", &s.breakdowns.kind),
     ];
+    // With a claim, the verdict takes the place of the value count (still in the other
+    // formats, and value = contacts - failure - unclassified).
+    let (key_width, third) = match s.claim {
+        Some(c) => (19, format!("vs {:.0}%", c.share * 100.0)),
+        None => (24, "value".to_string()),
+    };
+    let third_width = 31 - key_width;
     for (title, rows) in sections {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "{:<24} {:>8} {:>7} {:>7} {:>7} {:>7} {:>12}",
+            "{:<key_width$} {:>8} {:>third_width$} {:>7} {:>7} {:>7} {:>12}",
             format!("by {title}"),
             "contacts",
-            "value",
+            third,
             "failure",
             "unclass",
             "fail%",
             "95% CI"
         );
         for r in rows {
+            let cell = match (s.claim, r.claim) {
+                (Some(_), Some(c)) => verdict_cell(&c),
+                (Some(_), None) => "-".to_string(),
+                (None, _) => r.value.to_string(),
+            };
             let _ = writeln!(
                 out,
-                "{:<24} {:>8} {:>7} {:>7} {:>7} {:>7} {:>12}",
-                truncate(&r.key, 24),
+                "{:<key_width$} {:>8} {:>third_width$} {:>7} {:>7} {:>7} {:>12}",
+                truncate(&r.key, key_width),
                 r.contacts,
-                r.value,
+                cell,
                 r.failure,
                 r.unclassified,
                 pct(r.failure_share),
@@ -166,15 +245,22 @@ fn markdown(s: &Summary) -> String {
     ];
     for (title, rows) in sections {
         let _ = writeln!(out, "\n## By {title}\n");
+        let claim_head = if s.claim.is_some() { " vs claim |" } else { "" };
+        let claim_rule = if s.claim.is_some() { "---|" } else { "" };
         let _ = writeln!(
             out,
-            "| {title} | contacts | value | failure | unclassified | failure share | 95% CI |"
+            "| {title} | contacts | value | failure | unclassified | failure share | 95% CI |{claim_head}"
         );
-        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|{claim_rule}");
         for r in rows {
+            let verdict = match (s.claim, r.claim) {
+                (Some(_), Some(c)) => format!(" {} |", verdict_cell(&c)),
+                (Some(_), None) => " - |".to_string(),
+                (None, _) => String::new(),
+            };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} |{verdict}",
                 r.key.replace('|', "\\|"),
                 r.contacts,
                 r.value,
@@ -202,6 +288,16 @@ fn markdown(s: &Summary) -> String {
     out
 }
 
+/// The CSV cells of a claim verdict: verdict and whether it holds across the bounds.
+fn claim_cell(c: Option<&crate::summary::Claim>) -> (String, String) {
+    c.map_or((String::new(), String::new()), |c| {
+        (
+            c.verdict.name().to_string(),
+            c.holds_across_bounds.to_string(),
+        )
+    })
+}
+
 fn csv(s: &Summary) -> String {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     let num = |x: Option<f64>| x.map_or_else(String::new, |v| format!("{v:.6}"));
@@ -221,6 +317,8 @@ fn csv(s: &Summary) -> String {
         "ci95_high",
         "hits",
         "wins",
+        "claim_verdict",
+        "claim_holds_across_bounds",
     ]);
     let t = &s.totals;
     let f = &s.failure_share;
@@ -240,6 +338,8 @@ fn csv(s: &Summary) -> String {
         num(f.ci95.map(|c| c[1])),
         String::new(),
         String::new(),
+        claim_cell(s.claim.as_ref()).0,
+        claim_cell(s.claim.as_ref()).1,
     ]);
     let b = &s.breakdowns;
     let sections: [(&str, &[Row]); 4] = [
@@ -276,6 +376,8 @@ fn csv(s: &Summary) -> String {
                 num(r.ci95.map(|c| c[1])),
                 String::new(),
                 String::new(),
+                claim_cell(r.claim.as_ref()).0,
+                claim_cell(r.claim.as_ref()).1,
             ]);
         }
     }
@@ -296,6 +398,8 @@ fn csv(s: &Summary) -> String {
             String::new(),
             r.hits.to_string(),
             r.wins.to_string(),
+            String::new(),
+            String::new(),
         ]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).expect("CSV of UTF-8 strings")

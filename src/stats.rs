@@ -42,6 +42,38 @@ impl Share {
     }
 }
 
+/// Where an interval lies relative to a claimed share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// The whole interval is under the claim: the data do not support it.
+    Below,
+    /// The interval contains the claim.
+    Consistent,
+    /// The whole interval is over the claim.
+    Above,
+}
+
+impl Verdict {
+    pub fn of(share: &Share, claim: f64) -> Verdict {
+        if share.high < claim {
+            Verdict::Below
+        } else if share.low > claim {
+            Verdict::Above
+        } else {
+            Verdict::Consistent
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Below => "below",
+            Verdict::Consistent => "consistent",
+            Verdict::Above => "above",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,6 +92,30 @@ mod tests {
         assert!(close(lo, 0.0624) && close(hi, 0.1605), "{lo} {hi}");
         let (lo, hi) = wilson(0, 20, Z95).unwrap();
         assert!(close(lo, 0.0) && close(hi, 0.1611), "{lo} {hi}");
+    }
+
+    #[test]
+    fn verdicts_compare_the_interval_with_the_claim() {
+        // 340/1000: Wilson 95% is about 0.311 to 0.370.
+        let s = Share::of(340, 1000).unwrap();
+        assert_eq!(Verdict::of(&s, 0.8), Verdict::Below);
+        assert_eq!(Verdict::of(&s, 0.35), Verdict::Consistent);
+        assert_eq!(Verdict::of(&s, 0.3), Verdict::Above);
+        // 8/10 = 0.8 exactly: consistent with 0.8 whatever the interval.
+        assert_eq!(
+            Verdict::of(&Share::of(8, 10).unwrap(), 0.8),
+            Verdict::Consistent
+        );
+        // 790/1000 against 0.8: the interval (0.763-0.813) contains it.
+        assert_eq!(
+            Verdict::of(&Share::of(790, 1000).unwrap(), 0.8),
+            Verdict::Consistent
+        );
+        // 700/1000 against 0.8: (0.671-0.728) lies below.
+        assert_eq!(
+            Verdict::of(&Share::of(700, 1000).unwrap(), 0.8),
+            Verdict::Below
+        );
     }
 
     #[test]

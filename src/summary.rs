@@ -7,7 +7,7 @@
 
 use crate::classify::Decision;
 use crate::rules::{AliasTable, Class, RuleSet};
-use crate::stats::Share;
+use crate::stats::{Share, Verdict};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -179,6 +179,9 @@ pub struct Summary {
     pub inputs: Vec<InputInfo>,
     pub totals: Totals,
     pub failure_share: FailureShare,
+    /// The verdict against `--claim`, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claim: Option<Claim>,
     pub breakdowns: Breakdowns,
     pub rules: Vec<RuleRow>,
 }
@@ -256,6 +259,39 @@ pub struct Breakdowns {
     pub kind: Vec<Row>,
 }
 
+/// A failure share compared with a claimed share (`report --claim`).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Claim {
+    pub share: f64,
+    /// Where the 95% interval of the failure share lies relative to the claim.
+    pub verdict: Verdict,
+    /// The verdict is the same when every unclassified contact is taken as value, and
+    /// when every one is taken as failure.
+    pub holds_across_bounds: bool,
+    /// Fewer than [`SMALL`] classified contacts: the interval is wide, read with care.
+    pub small: bool,
+}
+
+/// Below this many classified contacts a row's interval is too wide to say much.
+pub const SMALL: u64 = 30;
+
+impl Claim {
+    pub fn of(c: &Counts, claim: f64) -> Option<Claim> {
+        let share = Share::of(c.failure, c.failure + c.value)?;
+        let verdict = Verdict::of(&share, claim);
+        let all = c.total();
+        let holds = [c.failure, c.failure + c.unclassified]
+            .into_iter()
+            .all(|f| Share::of(f, all).is_some_and(|s| Verdict::of(&s, claim) == verdict));
+        Some(Claim {
+            share: claim,
+            verdict,
+            holds_across_bounds: holds,
+            small: c.failure + c.value < SMALL,
+        })
+    }
+}
+
 /// One row of a breakdown.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
@@ -272,10 +308,12 @@ pub struct Row {
     pub unclassified: u64,
     pub failure_share: Option<f64>,
     pub ci95: Option<[f64; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claim: Option<Claim>,
 }
 
 impl Row {
-    fn new(key: String, c: &Counts) -> Row {
+    fn new(key: String, c: &Counts, claim: Option<f64>) -> Row {
         let share = FailureShare::of(c);
         Row {
             key,
@@ -288,6 +326,7 @@ impl Row {
             unclassified: c.unclassified,
             failure_share: share.estimate,
             ci95: share.ci95,
+            claim: claim.and_then(|claim| Claim::of(c, claim)),
         }
     }
 }
@@ -311,14 +350,23 @@ fn label(s: &str) -> String {
 }
 
 /// Rows from grouped counts, largest first (ties by key, so output is deterministic).
-fn rows(groups: HashMap<String, Counts>) -> Vec<Row> {
-    let mut rows: Vec<Row> = groups.into_iter().map(|(k, c)| Row::new(k, &c)).collect();
+fn rows(groups: HashMap<String, Counts>, claim: Option<f64>) -> Vec<Row> {
+    let mut rows: Vec<Row> = groups
+        .into_iter()
+        .map(|(k, c)| Row::new(k, &c, claim))
+        .collect();
     rows.sort_by(|a, b| b.contacts.cmp(&a.contacts).then_with(|| a.key.cmp(&b.key)));
     rows
 }
 
 impl Summary {
-    pub fn new(tally: &Tally, rules: &RuleSet, inputs: Vec<InputInfo>) -> Summary {
+    /// The summary of a run; `claim` is a failure share to test the figures against.
+    pub fn new(
+        tally: &Tally,
+        rules: &RuleSet,
+        inputs: Vec<InputInfo>,
+        claim: Option<f64>,
+    ) -> Summary {
         let totals_counts = tally.totals();
         let mut by_service: HashMap<String, Counts> = HashMap::new();
         let mut by_channel: HashMap<String, Counts> = HashMap::new();
@@ -326,7 +374,7 @@ impl Summary {
         for ((s, c), counts) in &tally.cells {
             by_service.entry(label(s)).or_default().merge(counts);
             by_channel.entry(label(c)).or_default().merge(counts);
-            let mut row = Row::new(format!("{} / {}", label(s), label(c)), counts);
+            let mut row = Row::new(format!("{} / {}", label(s), label(c)), counts, claim);
             row.service = Some(label(s));
             row.channel = Some(label(c));
             cells.push(row);
@@ -351,7 +399,7 @@ impl Summary {
         let mut kind: Vec<Row> = by_kind
             .into_iter()
             .map(|((class, k), c)| {
-                let mut row = Row::new(k, &c);
+                let mut row = Row::new(k, &c, None);
                 row.class = Some(class);
                 row
             })
@@ -399,9 +447,10 @@ impl Summary {
                 rejected: tally.rejected,
             },
             failure_share: FailureShare::of(&totals_counts),
+            claim: claim.and_then(|claim| Claim::of(&totals_counts, claim)),
             breakdowns: Breakdowns {
-                service: rows(by_service),
-                channel: rows(by_channel),
+                service: rows(by_service, claim),
+                channel: rows(by_channel, claim),
                 service_channel: cells,
                 kind,
             },

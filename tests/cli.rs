@@ -488,3 +488,52 @@ fn the_readme_fixture_reports_with_the_embedded_rules() {
         }
     }
 }
+
+#[test]
+fn claim_verdicts_overall_and_per_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "log.csv", LOG);
+    // 2 failure of 4 classified: 50%, Wilson 95% about 15%-85%.
+    let v = report_json(&[log.to_str().unwrap(), "--claim", "0.8"], dir.path());
+    let c = &v["claim"];
+    assert_eq!(c["share"], 0.8);
+    assert_eq!(c["verdict"], "consistent");
+    assert_eq!(c["small"], true);
+    let v = report_json(&[log.to_str().unwrap(), "--claim", "90%"], dir.path());
+    assert_eq!(v["claim"]["verdict"], "below");
+    // Every breakdown row but kind carries its own verdict.
+    for row in v["breakdowns"]["service"].as_array().unwrap() {
+        if row["failure_share"].is_null() {
+            assert!(row.get("claim").is_none());
+        } else {
+            assert!(row["claim"]["verdict"].is_string(), "{row}");
+        }
+    }
+    let v = report_json(&[log.to_str().unwrap(), "--claim", "0.1"], dir.path());
+    assert_eq!(v["claim"]["verdict"], "above");
+    // Without --claim there is no claim object.
+    let v = report_json(&[log.to_str().unwrap()], dir.path());
+    assert!(v.get("claim").is_none());
+
+    let rules = write(dir.path(), "rules.toml", RULES);
+    let out = demand()
+        .args(["report", "--quiet", "--claim", "0.9", "--rules"])
+        .arg(&rules)
+        .arg(&log)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("Failure demand is 50.0% (15.0-85.0%) of classified contacts; the 90%"),
+        "{text}"
+    );
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+    demand()
+        .args(["report", "--claim", "1.5"])
+        .arg(&log)
+        .assert()
+        .code(2);
+}
