@@ -99,6 +99,16 @@ impl Source {
         let head = reader
             .fill_buf()
             .map_err(|e| Error::io(Path::new(&name), e))?;
+        // gzip is recognised by its magic bytes, whatever the file is called.
+        let mut reader: std::io::BufReader<Box<dyn Read>> = if head.starts_with(&[0x1f, 0x8b]) {
+            let gz: Box<dyn Read> = Box::new(flate2::read::MultiGzDecoder::new(reader));
+            std::io::BufReader::with_capacity(READ_BLOCK, gz)
+        } else {
+            std::io::BufReader::with_capacity(READ_BLOCK, Box::new(reader))
+        };
+        let head = reader
+            .fill_buf()
+            .map_err(|e| Error::io(Path::new(&name), e))?;
         let bom = encoding_rs::Encoding::for_bom(head).map(|(e, _)| e);
         let decode = |e: &'static encoding_rs::Encoding, reader| -> Box<dyn Read> {
             Box::new(
@@ -457,6 +467,16 @@ mod tests {
             read_all(&be, Encoding::Auto),
             (text.to_string(), "UTF-16BE", false)
         );
+    }
+
+    #[test]
+    fn gzip_is_decompressed_by_its_magic_bytes() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"Notes\nbin missed\n").unwrap();
+        let bytes = gz.finish().unwrap();
+        let (text, _, _) = read_all(&bytes, Encoding::Auto);
+        assert_eq!(text, "Notes\nbin missed\n");
     }
 
     #[test]

@@ -537,3 +537,22 @@ fn claim_verdicts_overall_and_per_row() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn gzip_input_is_read_and_a_truncated_one_is_an_error() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(LOG.as_bytes()).unwrap();
+    let bytes = gz.finish().unwrap();
+    let path = dir.path().join("log.csv.gz");
+    fs::write(&path, &bytes).unwrap();
+    let v = report_json(&[path.to_str().unwrap()], dir.path());
+    assert_eq!(v["totals"]["contacts"], 5);
+    assert!(conserved(&v));
+    let cut = dir.path().join("cut.csv.gz");
+    fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let assert = demand().arg("report").arg(&cut).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("cut.csv.gz"), "{stderr}");
+}
