@@ -4,7 +4,7 @@
 //! or an issue; `csv` is one long table (one row per breakdown row, a `section` column to
 //! filter on) for spreadsheets; `json` is the versioned schema of docs/report-json.md.
 
-use crate::summary::{Row, Summary};
+use crate::summary::Summary;
 use std::fmt::Write as _;
 
 /// The output formats of `demand report`.
@@ -162,12 +162,6 @@ fn table(s: &Summary) -> String {
             let _ = writeln!(out, "{wrapped}");
         }
     }
-    let sections: [(&str, &[Row]); 4] = [
-        ("service", &s.breakdowns.service),
-        ("channel", &s.breakdowns.channel),
-        ("service / channel", &s.breakdowns.service_channel),
-        ("kind", &s.breakdowns.kind),
-    ];
     // With a claim, the verdict takes the place of the value count (still in the other
     // formats, and value = contacts - failure - unclassified).
     let (key_width, third) = match s.claim {
@@ -175,7 +169,7 @@ fn table(s: &Summary) -> String {
         None => (24, "value".to_string()),
     };
     let third_width = 31 - key_width;
-    for (title, rows) in sections {
+    for (_, title, rows) in s.breakdowns.sections() {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
@@ -237,13 +231,7 @@ fn markdown(s: &Summary) -> String {
     for line in headline(s) {
         let _ = writeln!(out, "- {line}");
     }
-    let sections: [(&str, &[Row]); 4] = [
-        ("service", &s.breakdowns.service),
-        ("channel", &s.breakdowns.channel),
-        ("service / channel", &s.breakdowns.service_channel),
-        ("kind", &s.breakdowns.kind),
-    ];
-    for (title, rows) in sections {
+    for (_, title, rows) in s.breakdowns.sections() {
         let _ = writeln!(out, "\n## By {title}\n");
         let claim_head = if s.claim.is_some() { " vs claim |" } else { "" };
         let claim_rule = if s.claim.is_some() { "---|" } else { "" };
@@ -341,14 +329,7 @@ fn csv(s: &Summary) -> String {
         claim_cell(s.claim.as_ref()).0,
         claim_cell(s.claim.as_ref()).1,
     ]);
-    let b = &s.breakdowns;
-    let sections: [(&str, &[Row]); 4] = [
-        ("service", &b.service),
-        ("channel", &b.channel),
-        ("service_channel", &b.service_channel),
-        ("kind", &b.kind),
-    ];
-    for (section, rows) in sections {
+    for (section, _, rows) in s.breakdowns.sections() {
         for r in rows {
             let (service, channel, kind) = match section {
                 "service" => (r.key.clone(), String::new(), String::new()),

@@ -292,6 +292,22 @@ impl Claim {
     }
 }
 
+impl Breakdowns {
+    /// The breakdowns in report order: (name in JSON and CSV, title for people, rows).
+    pub fn sections(&self) -> [(&'static str, &'static str, &[Row]); 4] {
+        [
+            ("service", "service", &self.service),
+            ("channel", "channel", &self.channel),
+            (
+                "service_channel",
+                "service / channel",
+                &self.service_channel,
+            ),
+            ("kind", "kind", &self.kind),
+        ]
+    }
+}
+
 /// One row of a breakdown.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {

@@ -9,6 +9,12 @@ fn demand() -> Command {
     Command::cargo_bin("demand").unwrap()
 }
 
+/// Runs `cmd`, expects success, returns its standard output.
+fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    String::from_utf8(out).unwrap()
+}
+
 fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
     let p = dir.join(name);
     fs::write(&p, content).unwrap();
@@ -146,16 +152,12 @@ fn every_report_format_renders() {
         ("csv", "overall,,,,,5,2,2,1,0,0.500000"),
         ("json", "\"schema\": \"demand.report/1\""),
     ] {
-        let out = demand()
-            .args(["report", "--quiet", "--format", format, "--rules"])
-            .arg(&rules)
-            .arg(&log)
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        let text = String::from_utf8(out).unwrap();
+        let text = stdout_of(
+            demand()
+                .args(["report", "--quiet", "--format", format, "--rules"])
+                .arg(&rules)
+                .arg(&log),
+        );
         assert!(text.contains(needle), "{format}: {text}");
         if format == "table" {
             for line in text.lines() {
@@ -516,16 +518,12 @@ fn claim_verdicts_overall_and_per_row() {
     assert!(v.get("claim").is_none());
 
     let rules = write(dir.path(), "rules.toml", RULES);
-    let out = demand()
-        .args(["report", "--quiet", "--claim", "0.9", "--rules"])
-        .arg(&rules)
-        .arg(&log)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = stdout_of(
+        demand()
+            .args(["report", "--quiet", "--claim", "0.9", "--rules"])
+            .arg(&rules)
+            .arg(&log),
+    );
     assert!(
         text.contains("Failure demand is 50.0% (15.0-85.0%) of classified contacts; the 90%"),
         "{text}"
