@@ -2,9 +2,10 @@
 //!
 //! Every phrase of every rule goes into one [`PhraseSet`], which finds them all in one pass
 //! over the contact's words, overlaps included (so a short phrase never hides a longer
-//! one). Each phrase knows which rules it feeds; a contact's matches mark those rules, and only the
-//! rules marked (plus the few that need no phrase) are examined further. Regexes run last,
-//! and only for rules whose other conditions already hold, each with a cache owned by the
+//! one). Each phrase knows which rules it feeds; a contact's matches mark those rules, and
+//! only the rules marked (plus the few that need no phrase) are examined further. Regexes
+//! run last, only for rules whose other conditions already hold, only when the contact
+//! holds the literals they need, at most once per contact, each with a cache owned by the
 //! calling thread (a cache shared between threads would be contended on every call).
 //! The matcher is built once and shared read-only by all threads; per-thread state lives
 //! in a [`Scratch`] that is reused from contact to contact.
@@ -43,7 +44,7 @@ enum Use {
 struct Compiled {
     /// Bit i set for every `all` group; a contact must hit all of them.
     groups_full: u64,
-    /// Field conditions as (slot, test index into the rule's `fields`).
+    /// For each of the rule's field conditions, its slot in `Matcher::slots`.
     slots: Vec<usize>,
     /// Canonical, folded allowed values for `OneOf` tests (empty for regex tests).
     allowed: Vec<Vec<String>>,
@@ -71,9 +72,8 @@ pub struct Matcher {
     /// Every distinct text regex of every rule (rules often share a veto), so that each is
     /// run at most once per contact and each thread keeps one cache per regex.
     regexes: Vec<regex_automata::meta::Regex>,
-    /// Per regex: whether it only runs when one of its literals was seen (a `Gate` use).
-    /// Per regex: the literal sets (bit 0 prefixes, bit 1 suffixes) that must each have
-    /// been seen before the regex is run; 0 when it always runs.
+    /// Per regex: the literal sets (bits 1 and 2, see [`gate_literals`]) that must each
+    /// have been seen before the regex is run; 0 when it always runs.
     gated: Vec<u8>,
 }
 
