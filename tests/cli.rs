@@ -77,6 +77,21 @@ fn report_json(args: &[&str], dir: &Path) -> Value {
     serde_json::from_slice(&out).unwrap()
 }
 
+/// `demand report --format json` with `rules` on `log`: the parsed report and stderr.
+fn report_and_stderr(rules: &Path, log: &Path, extra: &[&str]) -> (Value, String) {
+    let assert = demand()
+        .args(["report", "--format", "json"])
+        .args(extra)
+        .arg("--rules")
+        .arg(rules)
+        .arg(log)
+        .assert()
+        .success();
+    let output = assert.get_output();
+    let v = serde_json::from_slice(&output.stdout).unwrap();
+    (v, String::from_utf8_lossy(&output.stderr).to_string())
+}
+
 fn conserved(v: &Value) -> bool {
     let t = &v["totals"];
     let n = |k: &str| t[k].as_u64().unwrap();
@@ -252,24 +267,10 @@ fn malformed_rows_are_counted_reported_and_fatal_only_under_strict() {
     let log = dir.path().join("bad.csv");
     fs::write(&log, &bytes).unwrap();
     let rules = write(dir.path(), "rules.toml", RULES);
-    let assert = demand()
-        .args([
-            "report",
-            "--format",
-            "json",
-            "--encoding",
-            "utf-8",
-            "--rules",
-        ])
-        .arg(&rules)
-        .arg(&log)
-        .assert()
-        .success();
-    let v: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    let (v, stderr) = report_and_stderr(&rules, &log, &["--encoding", "utf-8"]);
     assert_eq!(v["totals"]["contacts"], 8);
     assert_eq!(v["totals"]["rejected"], 3);
     assert!(conserved(&v));
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(
         stderr.contains("bad.csv:8: expected 5 fields, found 4"),
         "{stderr}"
@@ -285,16 +286,9 @@ fn malformed_rows_are_counted_reported_and_fatal_only_under_strict() {
     assert!(stderr.contains("3 row(s) rejected"), "{stderr}");
 
     // By default a row that is not UTF-8 is read as Windows-1252, and the user is told.
-    let assert = demand()
-        .args(["report", "--format", "json", "--rules"])
-        .arg(&rules)
-        .arg(&log)
-        .assert()
-        .success();
-    let v: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    let (v, stderr) = report_and_stderr(&rules, &log, &[]);
     assert_eq!(v["totals"]["rejected"], 2);
     assert_eq!(v["inputs"][0]["windows_1252_rows"], 1);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(
         stderr.contains("read as Windows-1252 (first at line 10)"),
         "{stderr}"
@@ -328,16 +322,9 @@ fn an_unterminated_quote_is_one_rejected_row_that_says_where_it_started() {
         &format!("{LOG}6,01/02/2025,Phone,Waste,\"never closed\n7,a,b,c,d\n"),
     );
     let rules = write(dir.path(), "rules.toml", RULES);
-    let assert = demand()
-        .args(["report", "--format", "json", "--rules"])
-        .arg(&rules)
-        .arg(&log)
-        .assert()
-        .success();
-    let v: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    let (v, stderr) = report_and_stderr(&rules, &log, &[]);
     assert_eq!(v["totals"]["rejected"], 1);
     assert_eq!(v["totals"]["value"], 2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(
         stderr.contains("open.csv:8: unterminated quote"),
         "{stderr}"
