@@ -72,6 +72,102 @@ struct InputArgs {
     /// No progress bar and no notes on stderr (warnings and errors are still printed).
     #[arg(long, short)]
     quiet: bool,
+    /// Write every rejected row to FILE (CSV: source, line, reason, row as it was).
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+    /// Fail (exit code 2, no output written) when more rows than this are rejected: a
+    /// count, or a share of the rows read such as 5%.
+    #[arg(long, value_name = "N|P%", value_parser = parse_limit)]
+    max_rejects: Option<Limit>,
+}
+
+/// A ceiling on rejected rows.
+#[derive(Debug, Clone, Copy)]
+enum Limit {
+    Count(u64),
+    Share(f64),
+}
+
+fn parse_limit(s: &str) -> Result<Limit, String> {
+    if s.trim().ends_with('%') {
+        parse_share(s).map(Limit::Share)
+    } else {
+        s.trim()
+            .parse()
+            .map(Limit::Count)
+            .map_err(|_| format!("expected a count or a percentage such as 5%, got {s:?}"))
+    }
+}
+
+/// Writes rejected rows as CSV.
+struct RejectsFile {
+    writer: csv::Writer<Output>,
+}
+
+impl pipeline::RejectSink for RejectsFile {
+    fn reject(&mut self, r: &pipeline::Reject) -> Result<()> {
+        self.writer
+            .write_record([
+                r.source.as_bytes(),
+                r.line.to_string().as_bytes(),
+                r.reason.as_bytes(),
+                &r.raw,
+            ])
+            .map_err(|e| Error::Input(format!("writing rejects: {e}")))
+    }
+}
+
+/// Runs the pipeline with the input options shared by report and classify: the rejects
+/// file, the reject ceiling and the notes on stderr.
+fn run_inputs(
+    matcher: &Matcher,
+    args: &InputArgs,
+    sink: Option<&mut dyn RowSink>,
+) -> Result<RunResult> {
+    let mut rejects = match &args.rejects {
+        Some(path) => {
+            let mut writer = csv::Writer::from_writer(Output::create(Some(path))?);
+            writer
+                .write_record(["source", "line", "reason", "row"])
+                .map_err(|e| Error::Input(format!("writing rejects: {e}")))?;
+            Some(RejectsFile { writer })
+        }
+        None => None,
+    };
+    let run = pipeline::run(
+        matcher,
+        &inputs(args),
+        &options(args),
+        sink,
+        rejects.as_mut().map(|r| r as &mut dyn pipeline::RejectSink),
+    )?;
+    notes(args, &run);
+    if let Some(r) = rejects {
+        let out = r
+            .writer
+            .into_inner()
+            .map_err(|e| Error::Input(format!("writing rejects: {}", e.error())))?;
+        out.finish()?;
+    }
+    let rejected = run.tally.rejected;
+    let read: u64 = run.inputs.iter().map(|i| i.contacts).sum();
+    let over = match args.max_rejects {
+        Some(Limit::Count(n)) => rejected > n,
+        Some(Limit::Share(p)) => read > 0 && rejected as f64 / read as f64 > p,
+        None => false,
+    };
+    if over {
+        return Err(Error::Input(format!(
+            "{rejected} of {read} rows were rejected, more than --max-rejects allows; \
+             nothing was written (see the messages above{})",
+            if args.rejects.is_some() {
+                " and the rejects file"
+            } else {
+                ", or use --rejects FILE"
+            }
+        )));
+    }
+    Ok(run)
 }
 
 #[derive(Args)]
@@ -240,8 +336,7 @@ fn notes(args: &InputArgs, run: &RunResult) {
 
 fn report_cmd(args: ReportArgs) -> Result<()> {
     let matcher = load_matcher(&args.input.rules)?;
-    let run = pipeline::run(&matcher, &inputs(&args.input), &options(&args.input), None)?;
-    notes(&args.input, &run);
+    let run = run_inputs(&matcher, &args.input, None)?;
     let summary = Summary::new(&run.tally, matcher.ruleset(), run.inputs, args.claim);
     let mut out = Output::create(args.output.as_deref())?;
     out.write_bytes(report::render(&summary, args.format).as_bytes())?;
@@ -275,13 +370,7 @@ fn classify_cmd(args: ClassifyArgs) -> Result<()> {
     let mut sink = CsvSink {
         out: Output::create(args.output.as_deref())?,
     };
-    let run = pipeline::run(
-        &matcher,
-        &inputs(&args.input),
-        &options(&args.input),
-        Some(&mut sink),
-    )?;
-    notes(&args.input, &run);
+    run_inputs(&matcher, &args.input, Some(&mut sink))?;
     sink.out.finish()
 }
 

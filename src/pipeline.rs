@@ -55,6 +55,8 @@ pub struct Reject {
     pub source: String,
     pub line: u64,
     pub reason: String,
+    /// The row's bytes as they were in the input (line terminator removed).
+    pub raw: Vec<u8>,
 }
 
 impl std::fmt::Display for Reject {
@@ -69,6 +71,11 @@ pub trait RowSink {
     fn header(&mut self, header: &ByteRecord) -> Result<()>;
     /// A run of rows encoded as CSV (each input row plus class, kind and rule).
     fn rows(&mut self, csv: &[u8]) -> Result<()>;
+}
+
+/// Receives every rejected row, in input order (`--rejects FILE`).
+pub trait RejectSink {
+    fn reject(&mut self, reject: &Reject) -> Result<()>;
 }
 
 /// What a run produced besides the rows.
@@ -143,6 +150,7 @@ pub fn run(
     inputs: &[InputPath],
     opts: &Options,
     mut sink: Option<&mut dyn RowSink>,
+    mut reject_sink: Option<&mut dyn RejectSink>,
 ) -> Result<RunResult> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
@@ -171,10 +179,12 @@ pub fn run(
         let mut seq = 0u64;
         let mut in_flight = 0usize;
         let mut done_bytes = 0u64;
-        let receive = |state: &mut Collector, sink: &mut Option<&mut dyn RowSink>| {
+        let receive = |state: &mut Collector,
+                       sink: &mut Option<&mut dyn RowSink>,
+                       rejects: &mut Option<&mut dyn RejectSink>| {
             let (s, result) = rx.recv().expect("workers outlive the scope");
             state.pending.insert(s, result);
-            state.drain(sink)
+            state.drain(sink, rejects)
         };
         for (index, input) in inputs.iter().enumerate() {
             let source = Source::open(input, opts.encoding)?;
@@ -264,14 +274,14 @@ pub fn run(
                 in_flight += 1;
                 while in_flight >= max_in_flight {
                     in_flight -= 1;
-                    receive(&mut state, &mut sink)?;
+                    receive(&mut state, &mut sink, &mut reject_sink)?;
                 }
             }
             done_bytes += chunker.bytes_read;
         }
         while in_flight > 0 {
             in_flight -= 1;
-            receive(&mut state, &mut sink)?;
+            receive(&mut state, &mut sink, &mut reject_sink)?;
         }
         Ok(())
     });
@@ -295,7 +305,11 @@ struct Collector {
 }
 
 impl Collector {
-    fn drain(&mut self, sink: &mut Option<&mut dyn RowSink>) -> Result<()> {
+    fn drain(
+        &mut self,
+        sink: &mut Option<&mut dyn RowSink>,
+        reject_sink: &mut Option<&mut dyn RejectSink>,
+    ) -> Result<()> {
         while let Some(result) = self.pending.remove(&self.next) {
             self.next += 1;
             let result = result.map_err(|panic| {
@@ -318,6 +332,11 @@ impl Collector {
             info.rejected += result.rejects.len() as u64;
             info.windows_1252_rows += result.transcoded;
             info.first_windows_1252_line = info.first_windows_1252_line.or(result.first_transcoded);
+            if let Some(out) = reject_sink.as_deref_mut() {
+                for r in &result.rejects {
+                    out.reject(r)?;
+                }
+            }
             let room = REJECTS_KEPT.saturating_sub(self.rejects.len());
             self.rejects.extend(result.rejects.into_iter().take(room));
             self.tally.merge(result.tally);
@@ -351,13 +370,24 @@ fn process(
     let mut records = 0u64;
     let mut transcoded = 0u64;
     let mut first_transcoded = None;
-    let reject = |rejects: &mut Vec<Reject>, line: u64, reason: String| {
+    let reject = |rejects: &mut Vec<Reject>, line: u64, reason: String, raw: &[u8]| {
+        // Line terminators around the row are the reader's, not the row's.
+        let start = raw.iter().position(|&b| b != b'\r' && b != b'\n');
+        let end = raw.iter().rposition(|&b| b != b'\r' && b != b'\n');
+        let raw = match (start, end) {
+            (Some(a), Some(b)) => &raw[a..=b],
+            _ => &raw[..0],
+        };
         rejects.push(Reject {
             source: ctx.name.clone(),
             line,
             reason,
+            raw: raw.to_vec(),
         });
     };
+    // Byte offsets of the current record within the chunk, for verbatim rejects.
+    let raw =
+        |start: u64, end: u64| &chunk.data[start as usize..(end as usize).min(chunk.data.len())];
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
@@ -366,12 +396,23 @@ fn process(
                 // Reading from memory cannot fail for I/O; count whatever remains as one row.
                 records += 1;
                 let line = chunk.first_line + e.position().map_or(1, |p| p.line()) - 1;
-                reject(&mut rejects, line, format!("unreadable CSV: {e}"));
+                let start = e.position().map_or(0, |p| p.byte());
+                let end = chunk.data.len() as u64;
+                reject(
+                    &mut rejects,
+                    line,
+                    format!("unreadable CSV: {e}"),
+                    raw(start, end),
+                );
                 break;
             }
         }
         records += 1;
         let line = chunk.first_line + record.position().map_or(1, |p| p.line()) - 1;
+        let row = raw(
+            record.position().map_or(0, |p| p.byte()),
+            reader.position().byte(),
+        );
         // The chunker ends a chunk with an open quote only at the end of input, and such
         // a chunk holds just the runaway record.
         if chunk.unterminated_quote {
@@ -383,6 +424,7 @@ fn process(
                     "unterminated quote: a quoted field opened in this row runs to the end of \
                      the input (lines {line}-{last})"
                 ),
+                row,
             );
             continue;
         }
@@ -391,6 +433,7 @@ fn process(
                 &mut rejects,
                 line,
                 format!("expected {} fields, found {}", ctx.width, record.len()),
+                row,
             );
             continue;
         }
@@ -405,6 +448,7 @@ fn process(
                     &mut rejects,
                     line,
                     format!("invalid UTF-8 in field {} ({column:?})", field + 1),
+                    row,
                 );
                 continue;
             }

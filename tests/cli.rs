@@ -541,3 +541,41 @@ fn gzip_input_is_read_and_a_truncated_one_is_an_error() {
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(stderr.contains("cut.csv.gz"), "{stderr}");
 }
+
+#[test]
+fn rejects_file_holds_every_rejected_row_verbatim_and_max_rejects_fails_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_rows = "6,01/02/2025,Phone,Waste\r\n7,01/02/2025,Phone,Waste,\"new, bin\",extra\r\n";
+    let log = write(dir.path(), "bad.csv", &format!("{LOG}{bad_rows}"));
+    let rules = write(dir.path(), "rules.toml", RULES);
+    let rejects = dir.path().join("rejects.csv");
+    let (v, _) = report_and_stderr(
+        &rules,
+        &log,
+        &["--rejects", rejects.to_str().unwrap(), "--max-rejects", "2"],
+    );
+    assert_eq!(v["totals"]["rejected"], 2);
+    let mut rdr = csv::Reader::from_path(&rejects).unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(&rows[0][1], "8");
+    assert_eq!(&rows[0][3], "6,01/02/2025,Phone,Waste");
+    assert_eq!(&rows[1][3], "7,01/02/2025,Phone,Waste,\"new, bin\",extra");
+    assert!(rows[1][2].contains("expected 5 fields, found 6"));
+
+    // One over the ceiling (a count or a share): exit 2 and no report written.
+    let out = dir.path().join("report.json");
+    for limit in ["1", "20%"] {
+        let assert = demand()
+            .args(["report", "--max-rejects", limit, "--rules"])
+            .arg(&rules)
+            .arg(&log)
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(stderr.contains("2 of 7 rows were rejected"), "{stderr}");
+        assert!(!out.exists());
+    }
+}

@@ -120,7 +120,7 @@ fn tally(dir: &Path, parts: &[&[Row]], threads: usize, chunk_bytes: usize) -> Ta
         chunk_bytes,
         ..Options::default()
     };
-    run(&matcher, &inputs, &opts, None).unwrap().tally
+    run(&matcher, &inputs, &opts, None, None).unwrap().tally
 }
 
 proptest! {
