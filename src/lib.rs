@@ -13,6 +13,7 @@ pub mod columns;
 pub mod error;
 pub mod examples;
 pub mod input;
+pub mod lint;
 pub mod output;
 pub mod phrases;
 pub mod pipeline;

@@ -198,9 +198,19 @@ struct ClassifyArgs {
 #[derive(Subcommand)]
 enum RulesCommand {
     /// Load and validate rule files; every problem is printed with file:line:column.
-    Check(RulesArgs),
+    /// Errors exit 1; warnings alone exit 0 unless --deny-warnings.
+    Check(CheckArgs),
     /// Check that every rule wins its examples and none of its counter-examples.
     Test(RulesArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    rules: RulesArgs,
+    /// Exit 1 when there are warnings, as for errors (for CI).
+    #[arg(long)]
+    deny_warnings: bool,
 }
 
 #[derive(Args)]
@@ -374,16 +384,31 @@ fn classify_cmd(args: ClassifyArgs) -> Result<()> {
     sink.out.finish()
 }
 
-fn rules_check(args: RulesArgs) -> Result<()> {
-    let set = RuleSet::from_paths(&args.rules)?;
+fn rules_check(args: CheckArgs) -> Result<()> {
+    // In `rules check`, invalid rules are the check failing (exit 1), not a usage error.
+    let set = RuleSet::from_paths(&args.rules.rules).map_err(|e| match e {
+        Error::Rules(m) => Error::CheckFailed(m),
+        other => other,
+    })?;
+    let warnings = demand::lint::lint(&set);
+    for w in &warnings {
+        say!("{w}");
+    }
     say!(
-        "ok: {} rules in {} ({} file(s)), {} channel and {} service spellings",
+        "ok: {} rules in {} ({} file(s)), {} channel and {} service spellings, {} warning(s)",
         set.rules.len(),
         set.name,
         set.sources.len(),
         set.channels.len(),
-        set.services.len()
+        set.services.len(),
+        warnings.len()
     );
+    if args.deny_warnings && !warnings.is_empty() {
+        return Err(Error::CheckFailed(format!(
+            "{} warning(s) and --deny-warnings",
+            warnings.len()
+        )));
+    }
     Ok(())
 }
 

@@ -579,3 +579,36 @@ fn rejects_file_holds_every_rejected_row_verbatim_and_max_rejects_fails_the_run(
         assert!(!out.exists());
     }
 }
+
+#[test]
+fn rules_check_reports_warnings_and_fails_on_errors_or_denied_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let warn = write(
+        dir.path(),
+        "warn.toml",
+        "[[rule]]\nid = \"a\"\nclass = \"value\"\nkind = \"information\"\nphrases = [\"hb\"]\n",
+    );
+    let text = stdout_of(demand().args(["rules", "check", "--rules"]).arg(&warn));
+    assert!(
+        text.contains("warn.toml:1:1: warning: rule \"a\": phrase \"hb\""),
+        "{text}"
+    );
+    assert!(text.contains("1 warning(s)"), "{text}");
+    demand()
+        .args(["rules", "check", "--deny-warnings", "--rules"])
+        .arg(&warn)
+        .assert()
+        .code(1);
+    let bad = write(
+        dir.path(),
+        "bad.toml",
+        "[[rule]]\nid = \"a\"\nclass = \"good\"\n",
+    );
+    let assert = demand()
+        .args(["rules", "check", "--rules"])
+        .arg(&bad)
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("bad.toml:3:9"), "{stderr}");
+}
