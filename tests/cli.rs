@@ -15,6 +15,12 @@ fn stdout_of(cmd: &mut Command) -> String {
     String::from_utf8(out).unwrap()
 }
 
+/// Runs `cmd`, expects exit code `code`, returns its standard error.
+fn stderr_of(cmd: &mut Command, code: i32) -> String {
+    let out = cmd.assert().code(code).get_output().stderr.clone();
+    String::from_utf8_lossy(&out).to_string()
+}
+
 fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
     let p = dir.join(name);
     fs::write(&p, content).unwrap();
@@ -295,15 +301,15 @@ fn malformed_rows_are_counted_reported_and_fatal_only_under_strict() {
     );
 
     let out = dir.path().join("report.json");
-    let assert = demand()
-        .args(["report", "--strict", "--rules"])
-        .arg(&rules)
-        .arg(&log)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(
+        demand()
+            .args(["report", "--strict", "--rules"])
+            .arg(&rules)
+            .arg(&log)
+            .arg("-o")
+            .arg(&out),
+        2,
+    );
     assert!(stderr.contains("bad.csv:8: expected 5 fields"), "{stderr}");
     assert!(!out.exists(), "no output file after a failed run");
     assert_eq!(
@@ -362,15 +368,15 @@ fn invalid_rule_files_name_file_line_and_column() {
     for (name, text, needle) in cases {
         let rules = write(dir.path(), name, text);
         let out = dir.path().join(format!("{name}.out"));
-        let assert = demand()
-            .args(["report", "--rules"])
-            .arg(&rules)
-            .arg(&log)
-            .arg("-o")
-            .arg(&out)
-            .assert()
-            .code(2);
-        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        let stderr = stderr_of(
+            demand()
+                .args(["report", "--rules"])
+                .arg(&rules)
+                .arg(&log)
+                .arg("-o")
+                .arg(&out),
+            2,
+        );
         assert!(stderr.contains(needle), "{name}: {stderr}");
         assert!(!out.exists());
     }
@@ -380,8 +386,7 @@ fn invalid_rule_files_name_file_line_and_column() {
 fn no_text_column_lists_the_header_and_suggests_map() {
     let dir = tempfile::tempdir().unwrap();
     let log = write(dir.path(), "odd.csv", "Alpha,Beta\n1,2\n");
-    let assert = demand().args(["report"]).arg(&log).assert().code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(demand().args(["report"]).arg(&log), 2);
     assert!(
         stderr.contains("odd.csv: no text or code column"),
         "{stderr}"
@@ -415,8 +420,7 @@ fn usage_errors_exit_2() {
         .assert()
         .code(2);
     let empty = write(dir.path(), "empty.csv", "");
-    let assert = demand().arg("report").arg(&empty).assert().code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(demand().arg("report").arg(&empty), 2);
     assert!(stderr.contains("empty.csv: the file is empty"), "{stderr}");
 }
 
@@ -537,8 +541,7 @@ fn gzip_input_is_read_and_a_truncated_one_is_an_error() {
     assert!(conserved(&v));
     let cut = dir.path().join("cut.csv.gz");
     fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-    let assert = demand().arg("report").arg(&cut).assert().code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(demand().arg("report").arg(&cut), 2);
     assert!(stderr.contains("cut.csv.gz"), "{stderr}");
 }
 
@@ -566,15 +569,15 @@ fn rejects_file_holds_every_rejected_row_verbatim_and_max_rejects_fails_the_run(
     // One over the ceiling (a count or a share): exit 2 and no report written.
     let out = dir.path().join("report.json");
     for limit in ["1", "20%"] {
-        let assert = demand()
-            .args(["report", "--max-rejects", limit, "--rules"])
-            .arg(&rules)
-            .arg(&log)
-            .arg("-o")
-            .arg(&out)
-            .assert()
-            .code(2);
-        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        let stderr = stderr_of(
+            demand()
+                .args(["report", "--max-rejects", limit, "--rules"])
+                .arg(&rules)
+                .arg(&log)
+                .arg("-o")
+                .arg(&out),
+            2,
+        );
         assert!(stderr.contains("2 of 7 rows were rejected"), "{stderr}");
         assert!(!out.exists());
     }
@@ -604,11 +607,6 @@ fn rules_check_reports_warnings_and_fails_on_errors_or_denied_warnings() {
         "bad.toml",
         "[[rule]]\nid = \"a\"\nclass = \"good\"\n",
     );
-    let assert = demand()
-        .args(["rules", "check", "--rules"])
-        .arg(&bad)
-        .assert()
-        .code(1);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(demand().args(["rules", "check", "--rules"]).arg(&bad), 1);
     assert!(stderr.contains("bad.toml:3:9"), "{stderr}");
 }
