@@ -256,7 +256,25 @@ pub struct ColumnMap {
     single: [Option<usize>; 7],
     /// Columns whose text rules read, in header order.
     pub text: Vec<usize>,
+    /// The time-of-day column, when the timestamp is split over a date and a time column.
+    pub time: Option<usize>,
 }
+
+/// Column names (as [`column_key`]s) of a time of day that completes a date-only column.
+pub const TIME_ALIASES: &[&str] = &[
+    "time",
+    "calltime",
+    "contacttime",
+    "timeofcall",
+    "timeofcontact",
+    "timereceived",
+    "receivedtime",
+    "timecreated",
+    "createdtime",
+    "eventtime",
+    "timelogged",
+    "loggedtime",
+];
 
 impl ColumnMap {
     /// Maps `header` by aliases, then applies `overrides`. Fails when a mapped column does
@@ -285,6 +303,9 @@ impl ColumnMap {
                     map.text.push(col);
                 }
                 explicit_text = true;
+            } else if m.field == Field::Timestamp && map.get(Field::Timestamp).is_some() {
+                // `--map timestamp=Date --map timestamp=Time`
+                map.time = Some(col);
             } else {
                 map.single[slot(m.field)] = Some(col);
             }
@@ -300,6 +321,20 @@ impl ColumnMap {
             if let Some(col) = found {
                 taken[col] = true;
                 map.single[slot(field)] = Some(col);
+            }
+        }
+        // A date-only column and a time column beside it make one timestamp.
+        let date_only = |k: &str| k.contains("date") && !k.contains("time");
+        if map.time.is_none()
+            && map
+                .get(Field::Timestamp)
+                .is_some_and(|c| date_only(&keys[c]))
+        {
+            map.time = TIME_ALIASES
+                .iter()
+                .find_map(|alias| (0..keys.len()).find(|&i| !taken[i] && keys[i] == *alias));
+            if let Some(c) = map.time {
+                taken[c] = true;
             }
         }
         if !explicit_text {
@@ -342,6 +377,12 @@ impl ColumnMap {
             .filter_map(|f| {
                 let cols: Vec<String> = if f == Field::Text {
                     self.text.iter().map(|&i| self.header[i].clone()).collect()
+                } else if f == Field::Timestamp {
+                    self.get(f)
+                        .into_iter()
+                        .chain(self.time)
+                        .map(|i| self.header[i].clone())
+                        .collect()
                 } else {
                     self.get(f)
                         .map(|i| self.header[i].clone())
@@ -490,5 +531,34 @@ mod tests {
                 );
             }
         }
+        for alias in TIME_ALIASES {
+            assert!(
+                doc.contains(&format!("`{alias}`")),
+                "docs/columns.md does not list the time-of-day alias {alias}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_date_column_and_a_time_column_make_one_timestamp() {
+        let header: Vec<String> = ["Ref", "Call Date", "Time", "Notes"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let m = ColumnMap::detect(&header, &[], "t").unwrap();
+        assert_eq!((m.get(Field::Timestamp), m.time), (Some(1), Some(2)));
+        let explicit: Vec<Mapping> = ["timestamp=Ref", "timestamp=Time"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        let m = ColumnMap::detect(&header, &explicit, "t").unwrap();
+        assert_eq!((m.get(Field::Timestamp), m.time), (Some(0), Some(2)));
+        // A full date-time column needs no time column.
+        let header: Vec<String> = ["Created", "Time", "Notes"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let m = ColumnMap::detect(&header, &[], "t").unwrap();
+        assert_eq!(m.time, None);
     }
 }

@@ -15,10 +15,23 @@ use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
 /// Where contacts come from: a file, or standard input (`-`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum InputPath {
     Stdin,
     File(PathBuf),
+    /// Standard input copied to an anonymous temporary file, to be read more than once.
+    Spooled(std::sync::Arc<File>),
+}
+
+impl PartialEq for InputPath {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (InputPath::Stdin, InputPath::Stdin) => true,
+            (InputPath::File(a), InputPath::File(b)) => a == b,
+            (InputPath::Spooled(a), InputPath::Spooled(b)) => std::sync::Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
 }
 
 impl InputPath {
@@ -34,7 +47,7 @@ impl InputPath {
     /// The name used in messages and reports.
     pub fn name(&self) -> String {
         match self {
-            InputPath::Stdin => "<stdin>".to_string(),
+            InputPath::Stdin | InputPath::Spooled(_) => "<stdin>".to_string(),
             InputPath::File(p) => p.display().to_string(),
         }
     }
@@ -85,6 +98,17 @@ impl Source {
     pub fn open(input: &InputPath, encoding: Encoding) -> Result<Source> {
         let (raw, size): (Box<dyn Read>, Option<u64>) = match input {
             InputPath::Stdin => (Box::new(std::io::stdin()), None),
+            InputPath::Spooled(file) => {
+                use std::io::{Seek, SeekFrom};
+                let mut file = file
+                    .try_clone()
+                    .map_err(|e| Error::io(Path::new("<stdin>"), e))?;
+                let size = file
+                    .seek(SeekFrom::End(0))
+                    .and_then(|size| file.seek(SeekFrom::Start(0)).map(|_| size))
+                    .map_err(|e| Error::io(Path::new("<stdin>"), e))?;
+                (Box::new(file), Some(size))
+            }
             InputPath::File(path) => {
                 let file = File::open(path).map_err(|e| Error::io(path, e))?;
                 let meta = file.metadata().map_err(|e| Error::io(path, e))?;
@@ -281,17 +305,22 @@ impl<R: Read> Chunker<R> {
                 },
                 Scan::QuoteInQuoted => {
                     let b = bytes[i];
+                    if b == b'\n' || b == b'\r' {
+                        let Some(end) = record_end(bytes, i, self.eof) else {
+                            break;
+                        };
+                        i = end;
+                        st = Scan::FieldStart;
+                        self.last_end = Some(i);
+                        if i >= self.target {
+                            break;
+                        }
+                        continue;
+                    }
                     i += 1;
                     st = if b == b'"' {
                         Scan::Quoted
                     } else if b == delim {
-                        Scan::FieldStart
-                    } else if b == b'\n' || b == b'\r' {
-                        self.last_end = Some(i);
-                        if i >= self.target {
-                            st = Scan::FieldStart;
-                            break;
-                        }
                         Scan::FieldStart
                     } else {
                         Scan::Unquoted
@@ -303,15 +332,22 @@ impl<R: Read> Chunker<R> {
                 }
                 Scan::FieldStart | Scan::Unquoted => {
                     match memchr3(delim, b'\n', b'\r', &bytes[i..]) {
-                        Some(k) => {
-                            let b = bytes[i + k];
+                        Some(k) if bytes[i + k] == delim => {
                             i += k + 1;
                             st = Scan::FieldStart;
-                            if b != delim {
-                                self.last_end = Some(i);
-                                if i >= self.target {
-                                    break;
-                                }
+                        }
+                        Some(k) => {
+                            let Some(end) = record_end(bytes, i + k, self.eof) else {
+                                // Resume at the CR once more input has arrived.
+                                i += k;
+                                st = Scan::Unquoted;
+                                break;
+                            };
+                            i = end;
+                            st = Scan::FieldStart;
+                            self.last_end = Some(i);
+                            if i >= self.target {
+                                break;
                             }
                         }
                         None => {
@@ -324,6 +360,18 @@ impl<R: Read> Chunker<R> {
         }
         self.scanned = i;
         self.state = st;
+    }
+}
+
+/// Where a record ends whose terminator starts at `at`: after a CR LF pair as one
+/// terminator, so that a chunk never begins with the LF of the previous chunk's CR (which
+/// would put every line number after it one short). `None` when `at` is a CR at the end
+/// of the buffer and more input may bring its LF.
+fn record_end(bytes: &[u8], at: usize, eof: bool) -> Option<usize> {
+    match (bytes[at], bytes.get(at + 1)) {
+        (b'\r', Some(b'\n')) => Some(at + 2),
+        (b'\r', None) if !eof => None,
+        _ => Some(at + 1),
     }
 }
 

@@ -17,10 +17,12 @@ pub mod lint;
 pub mod output;
 pub mod phrases;
 pub mod pipeline;
+pub mod repeat;
 pub mod report;
 pub mod rules;
 pub mod stats;
 pub mod summary;
 pub mod text;
+pub mod timestamp;
 
 pub use error::{Error, Result};

@@ -11,6 +11,7 @@ use demand::pipeline::{self, Options, RowSink, RunResult, OUTPUT_COLUMNS};
 use demand::report::{self, Format};
 use demand::rules::RuleSet;
 use demand::summary::Summary;
+use demand::timestamp::{DayOrder, TimeParser};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -72,6 +73,15 @@ struct InputArgs {
     /// No progress bar and no notes on stderr (warnings and errors are still printed).
     #[arg(long, short)]
     quiet: bool,
+    /// Do not look for repeat contacts, even where the rules' [repeat] table enables it.
+    #[arg(long)]
+    no_repeat: bool,
+    /// Read numeric dates such as 03/04/2025 month first (US exports); day first otherwise.
+    #[arg(long, conflicts_with = "date_format")]
+    month_first: bool,
+    /// Read timestamps with this strftime format instead, e.g. "%Y%m%d %H%M".
+    #[arg(long, value_name = "FMT")]
+    date_format: Option<String>,
     /// Write every rejected row to FILE (CSV: source, line, reason, row as it was).
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
@@ -298,6 +308,15 @@ fn options(args: &InputArgs) -> Options {
         mappings: args.map.clone(),
         delimiter: args.delimiter,
         encoding: args.encoding,
+        dates: TimeParser {
+            order: if args.month_first {
+                DayOrder::MonthFirst
+            } else {
+                DayOrder::DayFirst
+            },
+            format: args.date_format.clone(),
+        },
+        repeat: !args.no_repeat,
         ..Options::default()
     };
     if let Some(t) = args.threads {
@@ -342,12 +361,36 @@ fn notes(args: &InputArgs, run: &RunResult) {
     if rejected > 0 {
         eprintln!("demand: {rejected} row(s) rejected: counted in totals.rejected, not classified");
     }
+    if let Some(repeat) = &run.repeat {
+        for info in &run.inputs {
+            if let Some(missing) = &info.repeat_unchecked {
+                eprintln!(
+                    "demand: {}: {missing}, so its contacts are not checked for repeats \
+                     (--map the column, or set the key in the rules' [repeat] table; see \
+                     docs/repeat.md)",
+                    info.source
+                );
+            }
+        }
+        if let Some((source, line, text)) = &repeat.month_first {
+            eprintln!(
+                "demand: warning: dates are read day first, but {source}:{line} has {text:?}, \
+                 which only makes sense month first; use --month-first if the export is \
+                 month first ({} contact(s) were not checked for repeats)",
+                repeat.ineligible.total()
+            );
+        }
+    }
 }
 
 fn report_cmd(args: ReportArgs) -> Result<()> {
     let matcher = load_matcher(&args.input.rules)?;
     let run = run_inputs(&matcher, &args.input, None)?;
-    let summary = Summary::new(&run.tally, matcher.ruleset(), run.inputs, args.claim);
+    let summary = Summary::new(&run.tally, matcher.ruleset(), run.inputs, args.claim).with_repeat(
+        &run.tally,
+        matcher.ruleset(),
+        run.repeat.as_ref(),
+    );
     let mut out = Output::create(args.output.as_deref())?;
     out.write_bytes(report::render(&summary, args.format).as_bytes())?;
     out.finish()

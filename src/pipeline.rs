@@ -11,9 +11,11 @@ use crate::classify::{Contact, Matcher, Scratch};
 use crate::columns::{ColumnMap, Field, Mapping};
 use crate::error::{Error, Result};
 use crate::input::{Chunk, Chunker, Encoding, InputPath, Source};
-use crate::rules::FieldRef;
-use crate::summary::{BatchTally, InputInfo, Tally};
+use crate::repeat::{content_hash, Entry, Ineligible, IneligibleCounts, KeyColumns, RepeatIndex};
+use crate::rules::{Class, FieldRef};
+use crate::summary::{BatchTally, InputInfo, RepeatMark, Tally};
 use crate::text::ContactText;
+use crate::timestamp::{TimeError, TimeParser};
 use csv::ByteRecord;
 use std::collections::BTreeMap;
 use std::sync::{mpsc, Arc};
@@ -33,6 +35,10 @@ pub struct Options {
     /// Field delimiter; sniffed per file when `None`.
     pub delimiter: Option<u8>,
     pub encoding: Encoding,
+    /// How timestamps are read.
+    pub dates: TimeParser,
+    /// Detect repeat contacts when the rules enable it (`--no-repeat` clears this).
+    pub repeat: bool,
 }
 
 impl Default for Options {
@@ -45,6 +51,8 @@ impl Default for Options {
             mappings: Vec::new(),
             delimiter: None,
             encoding: Encoding::Auto,
+            dates: TimeParser::default(),
+            repeat: true,
         }
     }
 }
@@ -85,6 +93,21 @@ pub struct RunResult {
     pub inputs: Vec<InputInfo>,
     /// The first rejected rows (at most [`REJECTS_KEPT`]); `tally.rejected` counts them all.
     pub rejects: Vec<Reject>,
+    /// What repeat detection found, when it ran.
+    pub repeat: Option<RepeatRun>,
+}
+
+/// Repeat detection's account of a run, besides the per-row marks in the tally.
+#[derive(Debug, Default)]
+pub struct RepeatRun {
+    /// Contacts in the index (readable timestamp and every key field present).
+    pub eligible: u64,
+    pub repeats: u64,
+    /// Chains by length: 2, 3, 4 and 5+ contacts.
+    pub chains: [u64; 4],
+    pub ineligible: IneligibleCounts,
+    /// The first date that only makes sense month-first: (source, line, text).
+    pub month_first: Option<(String, u64, String)>,
 }
 
 /// How many rejected rows are kept for messages.
@@ -107,6 +130,27 @@ struct FileCtx {
     service: Option<usize>,
     channel: Option<usize>,
     code: Option<usize>,
+    /// Where the repeat key and timestamp are, when repeat detection runs.
+    key: Option<KeyColumns>,
+}
+
+/// What one pass over the inputs does with each chunk.
+#[derive(Clone, Copy)]
+enum Pass<'a> {
+    /// Repeat detection's first pass: index entries, no tally.
+    Index,
+    /// Classify and tally every row (and write it, given a sink), marking repeats when the
+    /// first pass built an index.
+    Classify(Option<&'a Linked<'a>>),
+}
+
+/// The first pass's results, as the second pass reads them.
+struct Linked<'a> {
+    index: &'a RepeatIndex,
+    /// The rows in each chunk of the first pass, by chunk sequence number.
+    chunk_rows: &'a [u64],
+    /// The first row of each chunk.
+    chunk_first: Vec<u64>,
 }
 
 struct ChunkResult {
@@ -118,6 +162,11 @@ struct ChunkResult {
     /// Rows read as Windows-1252, and the first one's line.
     transcoded: u64,
     first_transcoded: Option<u64>,
+    /// Repeat-index entries (first pass), rows numbered from the chunk's start.
+    entries: Vec<Entry>,
+    ineligible: IneligibleCounts,
+    /// The first month-first date in the chunk: line and text.
+    month_first: Option<(u64, String)>,
 }
 
 /// A CSV record seen through the column map.
@@ -145,153 +194,246 @@ impl Contact for RecordContact<'_> {
 
 /// Reads every input, classifies every row and hands rows (if `sink` is given) and
 /// totals back in input order.
+///
+/// With repeat detection on (the rules' `[repeat]` table and `opts.repeat`), the inputs
+/// are read twice: once to index every contact by key and time, once to classify. Standard
+/// input is first copied to an anonymous temporary file, which the system removes however
+/// the process ends.
 pub fn run(
     matcher: &Matcher,
     inputs: &[InputPath],
     opts: &Options,
-    mut sink: Option<&mut dyn RowSink>,
-    mut reject_sink: Option<&mut dyn RejectSink>,
+    sink: Option<&mut dyn RowSink>,
+    reject_sink: Option<&mut dyn RejectSink>,
 ) -> Result<RunResult> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads.max(1))
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", opts.threads)))?;
-    let nrules = matcher.ruleset().rules.len();
-    let mut state = Collector {
-        tally: Tally::new(nrules),
-        inputs: Vec::new(),
-        rejects: Vec::new(),
-        strict: opts.strict,
-        pending: BTreeMap::new(),
-        next: 0,
+    let config = &matcher.ruleset().repeat;
+    if !(opts.repeat && config.enabled) {
+        let only =
+            Reader::new(matcher, opts)?.pass(inputs, Pass::Classify(None), sink, reject_sink)?;
+        return Ok(only.into_result(None));
+    }
+    let inputs = spool_stdin(inputs)?;
+    let reader = Reader::new(matcher, opts)?;
+    // Rejects are reported by the second pass, which reads exactly the same rows.
+    let first = reader.pass(&inputs, Pass::Index, None, None)?;
+    let Collector {
+        entries,
+        chunk_rows,
+        ineligible,
+        month_first,
+        ..
+    } = first;
+    let index = RepeatIndex::build(entries, config.window_seconds());
+    let mut chunk_first = Vec::with_capacity(chunk_rows.len());
+    let mut row = 0;
+    for n in &chunk_rows {
+        chunk_first.push(row);
+        row += n;
+    }
+    let linked = Linked {
+        index: &index,
+        chunk_rows: &chunk_rows,
+        chunk_first,
     };
-    let progress = progress_bar(opts.progress, inputs);
-    let write_rows = sink.is_some();
-    let max_in_flight = opts.threads.max(1) * 3;
-    let (tx, rx) = mpsc::channel::<(u64, std::thread::Result<ChunkResult>)>();
-    // Scratch space (regex caches above all) outlives a chunk: a fresh one per chunk would
-    // rebuild every lazy DFA from nothing each time.
-    let scratches: std::sync::Mutex<Vec<Scratch>> = std::sync::Mutex::new(Vec::new());
-    let scratches = &scratches;
-    let mut first_header: Option<ByteRecord> = None;
+    let second = reader.pass(&inputs, Pass::Classify(Some(&linked)), sink, reject_sink)?;
+    Ok(second.into_result(Some(RepeatRun {
+        eligible: index.eligible,
+        repeats: index.repeats(),
+        chains: index.chains,
+        ineligible,
+        month_first,
+    })))
+}
 
-    let outcome = pool.in_place_scope(|scope| -> Result<()> {
-        let mut seq = 0u64;
-        let mut in_flight = 0usize;
-        let mut done_bytes = 0u64;
-        let receive = |state: &mut Collector,
-                       sink: &mut Option<&mut dyn RowSink>,
-                       rejects: &mut Option<&mut dyn RejectSink>| {
-            let (s, result) = rx.recv().expect("workers outlive the scope");
-            state.pending.insert(s, result);
-            state.drain(sink, rejects)
-        };
-        for (index, input) in inputs.iter().enumerate() {
-            let source = Source::open(input, opts.encoding)?;
-            let (encoding, fallback) = (source.encoding, source.fallback);
-            let name = source.name.clone();
-            let mut chunker = Chunker::new(source.reader, &name, opts.delimiter, opts.chunk_bytes)?;
-            let Some((_, header)) = chunker.header()? else {
-                return Err(Error::Input(format!(
-                    "{name}: the file is empty: no header row and no contacts"
-                )));
+/// Copies standard input, if it is among the inputs, to an anonymous temporary file so
+/// that it can be read twice.
+fn spool_stdin(inputs: &[InputPath]) -> Result<Vec<InputPath>> {
+    inputs
+        .iter()
+        .map(|input| match input {
+            InputPath::Stdin => {
+                let mut file = tempfile::tempfile()
+                    .map_err(|e| Error::Input(format!("cannot create a temporary file: {e}")))?;
+                std::io::copy(&mut std::io::stdin().lock(), &mut file)
+                    .map_err(|e| Error::Input(format!("<stdin>: {e}")))?;
+                Ok(InputPath::Spooled(Arc::new(file)))
+            }
+            other => Ok(other.clone()),
+        })
+        .collect()
+}
+
+/// The parts of a run shared by its passes.
+struct Reader<'m> {
+    matcher: &'m Matcher,
+    opts: &'m Options,
+    pool: rayon::ThreadPool,
+}
+
+impl<'m> Reader<'m> {
+    fn new(matcher: &'m Matcher, opts: &'m Options) -> Result<Self> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(opts.threads.max(1))
+            .build()
+            .map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", opts.threads)))?;
+        Ok(Reader {
+            matcher,
+            opts,
+            pool,
+        })
+    }
+
+    /// Reads every input once, processing its chunks in parallel and folding the results
+    /// in input order.
+    fn pass(
+        &self,
+        inputs: &[InputPath],
+        pass: Pass,
+        mut sink: Option<&mut dyn RowSink>,
+        mut reject_sink: Option<&mut dyn RejectSink>,
+    ) -> Result<Collector> {
+        let (matcher, opts) = (self.matcher, self.opts);
+        let mut state = Collector::new(matcher.ruleset().rules.len(), opts.strict, pass);
+        let progress = progress_bar(opts.progress, inputs);
+        let write_rows = sink.is_some();
+        let max_in_flight = opts.threads.max(1) * 3;
+        let (tx, rx) = mpsc::channel::<(u64, std::thread::Result<ChunkResult>)>();
+        // Scratch space (regex caches above all) outlives a chunk: a fresh one per chunk
+        // would rebuild every lazy DFA from nothing each time.
+        let scratches: std::sync::Mutex<Vec<Scratch>> = std::sync::Mutex::new(Vec::new());
+        let scratches = &scratches;
+        let mut first_header: Option<ByteRecord> = None;
+        let repeat = matches!(pass, Pass::Index | Pass::Classify(Some(_)));
+
+        let outcome = self.pool.in_place_scope(|scope| -> Result<()> {
+            let mut seq = 0u64;
+            let mut in_flight = 0usize;
+            let mut done_bytes = 0u64;
+            let receive = |state: &mut Collector,
+                           sink: &mut Option<&mut dyn RowSink>,
+                           rejects: &mut Option<&mut dyn RejectSink>| {
+                let (s, result) = rx.recv().expect("workers outlive the scope");
+                state.pending.insert(s, result);
+                state.drain(sink, rejects)
             };
-            let names: Vec<String> = header
-                .iter()
-                .map(|h| String::from_utf8_lossy(h).trim().to_string())
-                .collect();
-            let columns = ColumnMap::detect(&names, &opts.mappings, &name)?;
-            if write_rows {
-                match &first_header {
-                    None => {
-                        if let Some(sink) = sink.as_deref_mut() {
-                            sink.header(&header)?;
-                        }
-                        first_header = Some(header.clone());
-                    }
-                    Some(first) if *first != header => {
-                        return Err(Error::Input(format!(
-                            "{name}: its header differs from {}'s; classify writes one table, \
-                             so every input must have the same columns",
-                            inputs[0].name()
-                        )));
-                    }
-                    Some(_) => {}
-                }
-            }
-            state.inputs.push(InputInfo {
-                source: name.clone(),
-                encoding: encoding.name().to_ascii_lowercase(),
-                contacts: 0,
-                rejected: 0,
-                windows_1252_rows: 0,
-                first_windows_1252_line: None,
-                columns: columns
-                    .describe()
-                    .into_iter()
-                    .map(|(f, cols)| (f.name().to_string(), cols))
-                    .collect(),
-            });
-            let ctx = Arc::new(FileCtx {
-                slot_columns: matcher
-                    .slots()
+            for (index, input) in inputs.iter().enumerate() {
+                let source = Source::open(input, opts.encoding)?;
+                let (encoding, fallback) = (source.encoding, source.fallback);
+                let name = source.name.clone();
+                let mut chunker =
+                    Chunker::new(source.reader, &name, opts.delimiter, opts.chunk_bytes)?;
+                let Some((_, header)) = chunker.header()? else {
+                    return Err(Error::Input(format!(
+                        "{name}: the file is empty: no header row and no contacts"
+                    )));
+                };
+                let names: Vec<String> = header
                     .iter()
-                    .map(|s| match s {
-                        FieldRef::Logical(f) => columns.get(*f),
-                        FieldRef::Column(c) => columns.column(c),
-                    })
-                    .collect(),
-                width: header.len(),
-                delimiter: chunker.delimiter,
-                fallback,
-                service: columns.get(Field::Service),
-                channel: columns.get(Field::Channel),
-                code: columns.get(Field::Code),
-                columns,
-                name,
-                input: index,
-            });
-            while let Some(chunk) = chunker.next_chunk()? {
-                progress.set_position(done_bytes + chunker.bytes_read);
-                let tx = tx.clone();
-                let ctx = Arc::clone(&ctx);
-                let s = seq;
-                seq += 1;
-                scope.spawn(move |_| {
-                    // A panic must come back as an error: the reader would otherwise wait
-                    // for this chunk for ever.
-                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        let taken = scratches.lock().ok().and_then(|mut s| s.pop());
-                        let mut scratch = taken.unwrap_or_default();
-                        let result = process(matcher, &ctx, chunk, write_rows, &mut scratch);
-                        if let Ok(mut s) = scratches.lock() {
-                            s.push(scratch);
+                    .map(|h| String::from_utf8_lossy(h).trim().to_string())
+                    .collect();
+                let columns = ColumnMap::detect(&names, &opts.mappings, &name)?;
+                if write_rows {
+                    match &first_header {
+                        None => {
+                            if let Some(sink) = sink.as_deref_mut() {
+                                sink.header(&header)?;
+                            }
+                            first_header = Some(header.clone());
                         }
-                        result
-                    }));
-                    let _ = tx.send((s, result));
-                });
-                in_flight += 1;
-                while in_flight >= max_in_flight {
-                    in_flight -= 1;
-                    receive(&mut state, &mut sink, &mut reject_sink)?;
+                        Some(first) if *first != header => {
+                            return Err(Error::Input(format!(
+                                "{name}: its header differs from {}'s; classify writes one \
+                                 table, so every input must have the same columns",
+                                inputs[0].name()
+                            )));
+                        }
+                        Some(_) => {}
+                    }
                 }
+                let key = repeat.then(|| KeyColumns::resolve(&matcher.ruleset().repeat, &columns));
+                let repeat_unchecked = key
+                    .as_ref()
+                    .and_then(|k| k.missing(&matcher.ruleset().repeat));
+                state.inputs.push(InputInfo {
+                    source: name.clone(),
+                    encoding: encoding.name().to_ascii_lowercase(),
+                    contacts: 0,
+                    rejected: 0,
+                    windows_1252_rows: 0,
+                    first_windows_1252_line: None,
+                    repeat_unchecked,
+                    columns: columns
+                        .describe()
+                        .into_iter()
+                        .map(|(f, cols)| (f.name().to_string(), cols))
+                        .collect(),
+                });
+                let ctx = Arc::new(FileCtx {
+                    slot_columns: matcher
+                        .slots()
+                        .iter()
+                        .map(|s| match s {
+                            FieldRef::Logical(f) => columns.get(*f),
+                            FieldRef::Column(c) => columns.column(c),
+                        })
+                        .collect(),
+                    width: header.len(),
+                    delimiter: chunker.delimiter,
+                    fallback,
+                    service: columns.get(Field::Service),
+                    channel: columns.get(Field::Channel),
+                    code: columns.get(Field::Code),
+                    columns,
+                    name,
+                    input: index,
+                    key,
+                });
+                while let Some(chunk) = chunker.next_chunk()? {
+                    progress.set_position(done_bytes + chunker.bytes_read);
+                    let tx = tx.clone();
+                    let ctx = Arc::clone(&ctx);
+                    let s = seq;
+                    seq += 1;
+                    scope.spawn(move |_| {
+                        // A panic must come back as an error: the reader would otherwise
+                        // wait for this chunk for ever.
+                        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            let taken = scratches.lock().ok().and_then(|mut s| s.pop());
+                            let mut scratch = taken.unwrap_or_default();
+                            let work = Work {
+                                matcher,
+                                ctx: &ctx,
+                                dates: &opts.dates,
+                                write_rows,
+                                pass,
+                                seq: s,
+                            };
+                            let result = work.process(chunk, &mut scratch);
+                            if let Ok(mut s) = scratches.lock() {
+                                s.push(scratch);
+                            }
+                            result
+                        }));
+                        let _ = tx.send((s, result));
+                    });
+                    in_flight += 1;
+                    while in_flight >= max_in_flight {
+                        in_flight -= 1;
+                        receive(&mut state, &mut sink, &mut reject_sink)?;
+                    }
+                }
+                done_bytes += chunker.bytes_read;
             }
-            done_bytes += chunker.bytes_read;
-        }
-        while in_flight > 0 {
-            in_flight -= 1;
-            receive(&mut state, &mut sink, &mut reject_sink)?;
-        }
-        Ok(())
-    });
-    progress.finish_and_clear();
-    outcome?;
-    Ok(RunResult {
-        tally: state.tally,
-        inputs: state.inputs,
-        rejects: state.rejects,
-    })
+            while in_flight > 0 {
+                in_flight -= 1;
+                receive(&mut state, &mut sink, &mut reject_sink)?;
+            }
+            Ok(())
+        });
+        progress.finish_and_clear();
+        outcome?;
+        Ok(state)
+    }
 }
 
 /// Puts chunk results back in order and folds them into the run.
@@ -302,15 +444,54 @@ struct Collector {
     strict: bool,
     pending: BTreeMap<u64, std::thread::Result<ChunkResult>>,
     next: u64,
+    /// Rows folded so far (rejected ones included): the next chunk's first row.
+    rows: u64,
+    /// First pass: rows per chunk, the index entries, ineligible rows by reason.
+    chunk_rows: Vec<u64>,
+    entries: Vec<Entry>,
+    ineligible: IneligibleCounts,
+    month_first: Option<(String, u64, String)>,
+    /// Second pass: the rows per chunk the first pass saw, to check that nothing changed.
+    expected_rows: Option<Vec<u64>>,
 }
 
 impl Collector {
+    fn new(rules: usize, strict: bool, pass: Pass) -> Collector {
+        Collector {
+            tally: Tally::new(rules),
+            inputs: Vec::new(),
+            rejects: Vec::new(),
+            strict,
+            pending: BTreeMap::new(),
+            next: 0,
+            rows: 0,
+            chunk_rows: Vec::new(),
+            entries: Vec::new(),
+            ineligible: IneligibleCounts::default(),
+            month_first: None,
+            expected_rows: match pass {
+                Pass::Classify(Some(linked)) => Some(linked.chunk_rows.to_vec()),
+                _ => None,
+            },
+        }
+    }
+
+    fn into_result(self, repeat: Option<RepeatRun>) -> RunResult {
+        RunResult {
+            tally: self.tally,
+            inputs: self.inputs,
+            rejects: self.rejects,
+            repeat,
+        }
+    }
+
     fn drain(
         &mut self,
         sink: &mut Option<&mut dyn RowSink>,
         reject_sink: &mut Option<&mut dyn RejectSink>,
     ) -> Result<()> {
         while let Some(result) = self.pending.remove(&self.next) {
+            let seq = self.next as usize;
             self.next += 1;
             let result = result.map_err(|panic| {
                 let message = panic
@@ -328,10 +509,25 @@ impl Collector {
                 }
             }
             let info = &mut self.inputs[result.input];
+            if let Some(expected) = &self.expected_rows {
+                if expected.get(seq) != Some(&result.records) {
+                    return Err(Error::Input(format!(
+                        "{}: the input changed between the two readings repeat detection \
+                         makes; run again on a file that is not being written to, or use \
+                         --no-repeat",
+                        info.source
+                    )));
+                }
+            }
             info.contacts += result.records;
             info.rejected += result.rejects.len() as u64;
             info.windows_1252_rows += result.transcoded;
             info.first_windows_1252_line = info.first_windows_1252_line.or(result.first_transcoded);
+            if self.month_first.is_none() {
+                self.month_first = result
+                    .month_first
+                    .map(|(line, text)| (info.source.clone(), line, text));
+            }
             if let Some(out) = reject_sink.as_deref_mut() {
                 for r in &result.rejects {
                     out.reject(r)?;
@@ -340,6 +536,19 @@ impl Collector {
             let room = REJECTS_KEPT.saturating_sub(self.rejects.len());
             self.rejects.extend(result.rejects.into_iter().take(room));
             self.tally.merge(result.tally);
+            self.ineligible.merge(&result.ineligible);
+            self.chunk_rows.push(result.records);
+            for e in result.entries {
+                let row = u32::try_from(self.rows + e.row()).map_err(|_| {
+                    Error::Input(format!(
+                        "repeat detection numbers rows with 32 bits and this run has more \
+                         than {} rows; split the run or use --no-repeat",
+                        u32::MAX
+                    ))
+                })?;
+                self.entries.push(e.with_row(row));
+            }
+            self.rows += result.records;
             if let Some(sink) = sink.as_deref_mut() {
                 sink.rows(&result.rows)?;
             }
@@ -348,143 +557,271 @@ impl Collector {
     }
 }
 
-/// Parses and classifies one chunk.
-fn process(
-    matcher: &Matcher,
-    ctx: &FileCtx,
-    chunk: Chunk,
+/// What a worker needs to process one chunk.
+struct Work<'a> {
+    matcher: &'a Matcher,
+    ctx: &'a FileCtx,
+    dates: &'a TimeParser,
     write_rows: bool,
-    scratch: &mut Scratch,
-) -> ChunkResult {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(ctx.delimiter)
-        .from_reader(&chunk.data[..]);
-    let mut writer = write_rows.then(|| {
-        csv::Writer::from_writer(Vec::with_capacity(chunk.data.len() + chunk.data.len() / 4))
-    });
-    let mut record = ByteRecord::new();
-    let mut tally = BatchTally::new(matcher.ruleset().rules.len());
-    let mut rejects = Vec::new();
-    let mut records = 0u64;
-    let mut transcoded = 0u64;
-    let mut first_transcoded = None;
-    let reject = |rejects: &mut Vec<Reject>, line: u64, reason: String, raw: &[u8]| {
-        // Line terminators around the row are the reader's, not the row's.
-        let start = raw.iter().position(|&b| b != b'\r' && b != b'\n');
-        let end = raw.iter().rposition(|&b| b != b'\r' && b != b'\n');
-        let raw = match (start, end) {
-            (Some(a), Some(b)) => &raw[a..=b],
-            _ => &raw[..0],
-        };
-        rejects.push(Reject {
-            source: ctx.name.clone(),
-            line,
-            reason,
-            raw: raw.to_vec(),
+    pass: Pass<'a>,
+    seq: u64,
+}
+
+impl Work<'_> {
+    /// Parses one chunk and, depending on the pass, indexes or classifies its rows.
+    fn process(&self, chunk: Chunk, scratch: &mut Scratch) -> ChunkResult {
+        let (matcher, ctx) = (self.matcher, self.ctx);
+        let rules = matcher.ruleset();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(ctx.delimiter)
+            .from_reader(&chunk.data[..]);
+        let mut writer = self.write_rows.then(|| {
+            csv::Writer::from_writer(Vec::with_capacity(chunk.data.len() + chunk.data.len() / 4))
         });
-    };
-    // Byte offsets of the current record within the chunk, for verbatim rejects.
-    let raw =
-        |start: u64, end: u64| &chunk.data[start as usize..(end as usize).min(chunk.data.len())];
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                // Reading from memory cannot fail for I/O; count whatever remains as one row.
-                records += 1;
-                let line = chunk.first_line + e.position().map_or(1, |p| p.line()) - 1;
-                let start = e.position().map_or(0, |p| p.byte());
-                let end = chunk.data.len() as u64;
-                reject(
-                    &mut rejects,
-                    line,
-                    format!("unreadable CSV: {e}"),
-                    raw(start, end),
-                );
-                break;
+        let mut record = ByteRecord::new();
+        let mut tally = BatchTally::new(rules.rules.len());
+        let mut out = ChunkResult {
+            input: ctx.input,
+            tally: Tally::default(),
+            rows: Vec::new(),
+            records: 0,
+            rejects: Vec::new(),
+            transcoded: 0,
+            first_transcoded: None,
+            entries: Vec::new(),
+            ineligible: IneligibleCounts::default(),
+            month_first: None,
+        };
+        // The first pass decides class only when an earlier class can stop a chain.
+        let index_needs_class = !rules.repeat.not_after.is_empty();
+        let (linked, first_row) = match self.pass {
+            Pass::Classify(Some(linked)) => (
+                Some(linked),
+                linked
+                    .chunk_first
+                    .get(self.seq as usize)
+                    .copied()
+                    .unwrap_or(0),
+            ),
+            _ => (None, 0),
+        };
+        let mut repeats = linked
+            .map(|l| {
+                let expected = l.chunk_rows.get(self.seq as usize).copied().unwrap_or(0);
+                l.index.in_rows(first_row, expected)
+            })
+            .unwrap_or_default()
+            .iter()
+            .peekable();
+        let mut key_buf = String::new();
+        let mut lines = LineCounter::new(chunk.first_line);
+        let reject = |rejects: &mut Vec<Reject>, line: u64, reason: String, raw: &[u8]| {
+            // Line terminators around the row are the reader's, not the row's.
+            let start = raw.iter().position(|&b| b != b'\r' && b != b'\n');
+            let end = raw.iter().rposition(|&b| b != b'\r' && b != b'\n');
+            let raw = match (start, end) {
+                (Some(a), Some(b)) => &raw[a..=b],
+                _ => &raw[..0],
+            };
+            rejects.push(Reject {
+                source: ctx.name.clone(),
+                line,
+                reason,
+                raw: raw.to_vec(),
+            });
+        };
+        // Byte offsets of the current record within the chunk, for verbatim rejects.
+        let raw = |start: u64, end: u64| {
+            &chunk.data[start as usize..(end as usize).min(chunk.data.len())]
+        };
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    // Reading from memory cannot fail for I/O; count whatever remains as
+                    // one row.
+                    out.records += 1;
+                    let start = e.position().map_or(0, |p| p.byte());
+                    let line = lines.at(&chunk.data, start);
+                    let end = chunk.data.len() as u64;
+                    reject(
+                        &mut out.rejects,
+                        line,
+                        format!("unreadable CSV: {e}"),
+                        raw(start, end),
+                    );
+                    break;
+                }
             }
-        }
-        records += 1;
-        let line = chunk.first_line + record.position().map_or(1, |p| p.line()) - 1;
-        let row = raw(
-            record.position().map_or(0, |p| p.byte()),
-            reader.position().byte(),
-        );
-        // The chunker ends a chunk with an open quote only at the end of input, and such
-        // a chunk holds just the runaway record.
-        if chunk.unterminated_quote {
-            let last = chunk.first_line + memchr::memchr_iter(b'\n', &chunk.data).count() as u64;
-            reject(
-                &mut rejects,
-                line,
-                format!(
-                    "unterminated quote: a quoted field opened in this row runs to the end of \
-                     the input (lines {line}-{last})"
-                ),
-                row,
+            let local_row = out.records;
+            out.records += 1;
+            let line = lines.at(&chunk.data, record.position().map_or(0, |p| p.byte()));
+            let row = raw(
+                record.position().map_or(0, |p| p.byte()),
+                reader.position().byte(),
             );
-            continue;
-        }
-        if record.len() != ctx.width {
-            reject(
-                &mut rejects,
-                line,
-                format!("expected {} fields, found {}", ctx.width, record.len()),
-                row,
-            );
-            continue;
-        }
-        if let Some(field) = record.iter().position(|f| std::str::from_utf8(f).is_err()) {
-            if ctx.fallback {
-                record = windows_1252(&record);
-                transcoded += 1;
-                first_transcoded.get_or_insert(line);
-            } else {
-                let column = &ctx.columns.header[field];
+            // The chunker ends a chunk with an open quote only at the end of input, and
+            // such a chunk holds just the runaway record.
+            if chunk.unterminated_quote {
+                let last =
+                    chunk.first_line + memchr::memchr_iter(b'\n', &chunk.data).count() as u64;
                 reject(
-                    &mut rejects,
+                    &mut out.rejects,
                     line,
-                    format!("invalid UTF-8 in field {} ({column:?})", field + 1),
+                    format!(
+                        "unterminated quote: a quoted field opened in this row runs to the \
+                         end of the input (lines {line}-{last})"
+                    ),
                     row,
                 );
                 continue;
             }
+            if record.len() != ctx.width {
+                reject(
+                    &mut out.rejects,
+                    line,
+                    format!("expected {} fields, found {}", ctx.width, record.len()),
+                    row,
+                );
+                continue;
+            }
+            if let Some(field) = record.iter().position(|f| std::str::from_utf8(f).is_err()) {
+                if ctx.fallback {
+                    record = windows_1252(&record);
+                    out.transcoded += 1;
+                    out.first_transcoded.get_or_insert(line);
+                } else {
+                    let column = &ctx.columns.header[field];
+                    reject(
+                        &mut out.rejects,
+                        line,
+                        format!("invalid UTF-8 in field {} ({column:?})", field + 1),
+                        row,
+                    );
+                    continue;
+                }
+            }
+            let contact = RecordContact {
+                record: &record,
+                ctx,
+            };
+            let key = ctx
+                .key
+                .as_ref()
+                .map(|k| k.read(&record, rules, self.dates, &mut key_buf));
+            if let Pass::Index = self.pass {
+                match key {
+                    Some(Ok((key, time))) => {
+                        let stops = index_needs_class && {
+                            let d = matcher.classify(&contact, scratch);
+                            rules.repeat.stops_chain(d.class, matcher.kind(d))
+                        };
+                        // Rows are numbered within the chunk here; the collector, which
+                        // knows how many rows came before, renumbers them.
+                        let local = u32::try_from(local_row).unwrap_or(u32::MAX);
+                        out.entries.push(Entry::new(
+                            key,
+                            time,
+                            local,
+                            content_hash(&record),
+                            stops,
+                        ));
+                    }
+                    Some(Err(why)) => {
+                        out.ineligible.add(why);
+                        if why == Ineligible::Time(TimeError::MonthFirst)
+                            && out.month_first.is_none()
+                        {
+                            let text = ctx
+                                .key
+                                .as_ref()
+                                .map(|k| k.timestamp_text(&record))
+                                .unwrap_or_default();
+                            out.month_first = Some((line, text));
+                        }
+                    }
+                    None => {}
+                }
+                continue;
+            }
+            let decision = matcher.classify(&contact, scratch);
+            let mark = match key {
+                None => RepeatMark::Off,
+                Some(Err(_)) => RepeatMark::Ineligible,
+                Some(Ok(_)) => {
+                    let this = first_row + local_row;
+                    match repeats.next_if(|e| e.row() == this) {
+                        Some(_) => RepeatMark::Repeat {
+                            converted: decision.class != Class::Failure,
+                        },
+                        None => RepeatMark::Eligible,
+                    }
+                }
+            };
+            let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or_default();
+            tally.add(
+                get(ctx.service),
+                get(ctx.channel),
+                decision,
+                &scratch.matched,
+                mark,
+            );
+            if let Some(w) = writer.as_mut() {
+                let (class, kind, rule) = match mark {
+                    RepeatMark::Repeat { converted: true } => {
+                        (Class::Failure.name(), rules.repeat.kind.as_str(), "repeat")
+                    }
+                    _ => (
+                        decision.class.name(),
+                        matcher.kind(decision),
+                        matcher.rule_id(decision),
+                    ),
+                };
+                // Writing to a Vec cannot fail.
+                let _ = w.write_record(record.iter().chain([
+                    class.as_bytes(),
+                    kind.as_bytes(),
+                    rule.as_bytes(),
+                ]));
+            }
         }
-        let contact = RecordContact {
-            record: &record,
-            ctx,
-        };
-        let decision = matcher.classify(&contact, scratch);
-        let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or_default();
-        tally.add(
-            get(ctx.service),
-            get(ctx.channel),
-            decision,
-            &scratch.matched,
-        );
-        if let Some(w) = writer.as_mut() {
-            // Writing to a Vec cannot fail.
-            let _ = w.write_record(record.iter().chain([
-                decision.class.name().as_bytes(),
-                matcher.kind(decision).as_bytes(),
-                matcher.rule_id(decision).as_bytes(),
-            ]));
+        tally.rejected = out.rejects.len() as u64;
+        out.tally = tally.finish(rules);
+        out.rows = writer
+            .map(|w| w.into_inner().unwrap_or_default())
+            .unwrap_or_default();
+        out
+    }
+}
+
+/// Line numbers of records in a chunk, counted as LF bytes before them. (The csv crate's
+/// own count, and its record offsets, stop short of the LF of a CR LF terminator.)
+struct LineCounter {
+    at: usize,
+    line: u64,
+}
+
+impl LineCounter {
+    fn new(first_line: u64) -> Self {
+        LineCounter {
+            at: 0,
+            line: first_line,
         }
     }
-    tally.rejected = rejects.len() as u64;
-    ChunkResult {
-        input: ctx.input,
-        tally: tally.finish(matcher.ruleset()),
-        rows: writer
-            .map(|w| w.into_inner().unwrap_or_default())
-            .unwrap_or_default(),
-        records,
-        rejects,
-        transcoded,
-        first_transcoded,
+
+    /// The line of the record that starts at byte `offset` (line terminators at `offset`
+    /// are the previous record's); offsets must not decrease between calls.
+    fn at(&mut self, data: &[u8], offset: u64) -> u64 {
+        let mut offset = (offset as usize).clamp(self.at, data.len());
+        while data.get(offset).is_some_and(|b| *b == b'\r' || *b == b'\n') {
+            offset += 1;
+        }
+        self.line += memchr::memchr_iter(b'\n', &data[self.at..offset]).count() as u64;
+        self.at = offset;
+        self.line
     }
 }
 
@@ -511,6 +848,7 @@ fn progress_bar(enabled: bool, inputs: &[InputPath]) -> indicatif::ProgressBar {
         .iter()
         .map(|i| match i {
             InputPath::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            InputPath::Spooled(f) => f.metadata().ok().map(|m| m.len()),
             InputPath::Stdin => None,
         })
         .sum();

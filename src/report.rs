@@ -124,6 +124,44 @@ fn headline(s: &Summary) -> Vec<String> {
         }
         None => lines.push("failure share: no contact was classified".to_string()),
     }
+    lines.extend(repeat_lines(s));
+    lines
+}
+
+/// Repeat detection's findings in a few sentences.
+fn repeat_lines(s: &Summary) -> Vec<String> {
+    let Some(r) = &s.totals.repeat else {
+        return Vec::new();
+    };
+    let mut lines = vec![format!(
+        "repeat contacts (same {} within {} days): {} of {} checked ({}, 95% CI {}); \
+         {} became failure demand of kind {:?}, {} were failure by their notes already",
+        r.key.join(" + "),
+        r.window_days,
+        r.repeats,
+        r.eligible,
+        pct(r.share),
+        range(r.ci95),
+        r.converted,
+        r.kind,
+        r.already_failure
+    )];
+    if r.repeats > 0 {
+        let chains: Vec<String> = r
+            .chains
+            .iter()
+            .map(|(len, n)| format!("{n} of {len}"))
+            .collect();
+        lines.push(format!("repeat chains by contacts: {}", chains.join(", ")));
+    }
+    if !r.ineligible.is_empty() {
+        let reasons: Vec<String> = r
+            .ineligible
+            .iter()
+            .map(|(why, n)| format!("{why} {n}"))
+            .collect();
+        lines.push(format!("not checked for repeats: {}", reasons.join(", ")));
+    }
     lines
 }
 
@@ -201,6 +239,31 @@ fn table(s: &Summary) -> String {
             );
         }
     }
+    if let Some(r) = &s.totals.repeat {
+        for (title, rows) in [("service", &r.by_service), ("channel", &r.by_channel)] {
+            let _ = writeln!(out);
+            let _ = writeln!(
+                out,
+                "{:<24} {:>8} {:>8} {:>7} {:>12}",
+                format!("repeats by {title}"),
+                "checked",
+                "repeats",
+                "rep%",
+                "95% CI"
+            );
+            for row in rows {
+                let _ = writeln!(
+                    out,
+                    "{:<24} {:>8} {:>8} {:>7} {:>12}",
+                    truncate(&row.key, 24),
+                    row.eligible,
+                    row.repeats,
+                    pct(row.share),
+                    range(row.ci95)
+                );
+            }
+        }
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,
@@ -259,6 +322,27 @@ fn markdown(s: &Summary) -> String {
             );
         }
     }
+    if let Some(r) = &s.totals.repeat {
+        for (title, rows) in [("service", &r.by_service), ("channel", &r.by_channel)] {
+            let _ = writeln!(out, "\n## Repeat contacts by {title}\n");
+            let _ = writeln!(
+                out,
+                "| {title} | checked | repeats | repeat share | 95% CI |"
+            );
+            let _ = writeln!(out, "|---|---:|---:|---:|---:|");
+            for row in rows {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} |",
+                    row.key.replace('|', "\\|"),
+                    row.eligible,
+                    row.repeats,
+                    pct(row.share),
+                    range(row.ci95)
+                );
+            }
+        }
+    }
     let _ = writeln!(out, "\n## Rules\n");
     let _ = writeln!(out, "| rule | class | kind | hits | wins |");
     let _ = writeln!(out, "|---|---|---|---:|---:|");
@@ -286,10 +370,33 @@ fn claim_cell(c: Option<&crate::summary::Claim>) -> (String, String) {
     })
 }
 
-fn csv(s: &Summary) -> String {
-    let mut w = ::csv::Writer::from_writer(Vec::new());
-    let num = |x: Option<f64>| x.map_or_else(String::new, |v| format!("{v:.6}"));
-    let _ = w.write_record([
+/// One line of the CSV report; empty cells stay empty.
+#[derive(Default)]
+struct CsvLine {
+    section: String,
+    service: String,
+    channel: String,
+    kind: String,
+    rule: String,
+    contacts: String,
+    value: String,
+    failure: String,
+    unclassified: String,
+    rejected: String,
+    failure_share: String,
+    ci95_low: String,
+    ci95_high: String,
+    hits: String,
+    wins: String,
+    claim_verdict: String,
+    claim_holds_across_bounds: String,
+    repeat_eligible: String,
+    repeats: String,
+    repeat_share: String,
+}
+
+impl CsvLine {
+    const HEADER: [&'static str; 20] = [
         "section",
         "service",
         "channel",
@@ -307,28 +414,65 @@ fn csv(s: &Summary) -> String {
         "wins",
         "claim_verdict",
         "claim_holds_across_bounds",
-    ]);
+        "repeat_eligible",
+        "repeats",
+        "repeat_share",
+    ];
+
+    fn cells(self) -> [String; 20] {
+        [
+            self.section,
+            self.service,
+            self.channel,
+            self.kind,
+            self.rule,
+            self.contacts,
+            self.value,
+            self.failure,
+            self.unclassified,
+            self.rejected,
+            self.failure_share,
+            self.ci95_low,
+            self.ci95_high,
+            self.hits,
+            self.wins,
+            self.claim_verdict,
+            self.claim_holds_across_bounds,
+            self.repeat_eligible,
+            self.repeats,
+            self.repeat_share,
+        ]
+    }
+}
+
+fn csv(s: &Summary) -> String {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let num = |x: Option<f64>| x.map_or_else(String::new, |v| format!("{v:.6}"));
+    let _ = w.write_record(CsvLine::HEADER);
     let t = &s.totals;
     let f = &s.failure_share;
-    let _ = w.write_record([
-        "overall".to_string(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        t.contacts.to_string(),
-        t.value.to_string(),
-        t.failure.to_string(),
-        t.unclassified.to_string(),
-        t.rejected.to_string(),
-        num(f.estimate),
-        num(f.ci95.map(|c| c[0])),
-        num(f.ci95.map(|c| c[1])),
-        String::new(),
-        String::new(),
-        claim_cell(s.claim.as_ref()).0,
-        claim_cell(s.claim.as_ref()).1,
-    ]);
+    let (verdict, holds) = claim_cell(s.claim.as_ref());
+    let repeat = t.repeat.as_ref();
+    let _ = w.write_record(
+        CsvLine {
+            section: "overall".into(),
+            contacts: t.contacts.to_string(),
+            value: t.value.to_string(),
+            failure: t.failure.to_string(),
+            unclassified: t.unclassified.to_string(),
+            rejected: t.rejected.to_string(),
+            failure_share: num(f.estimate),
+            ci95_low: num(f.ci95.map(|c| c[0])),
+            ci95_high: num(f.ci95.map(|c| c[1])),
+            claim_verdict: verdict,
+            claim_holds_across_bounds: holds,
+            repeat_eligible: repeat.map(|r| r.eligible.to_string()).unwrap_or_default(),
+            repeats: repeat.map(|r| r.repeats.to_string()).unwrap_or_default(),
+            repeat_share: num(repeat.and_then(|r| r.share)),
+            ..CsvLine::default()
+        }
+        .cells(),
+    );
     for (section, _, rows) in s.breakdowns.sections() {
         for r in rows {
             let (service, channel, kind) = match section {
@@ -341,47 +485,64 @@ fn csv(s: &Summary) -> String {
                     String::new(),
                 ),
             };
-            let _ = w.write_record([
-                section.to_string(),
-                service,
-                channel,
-                kind,
-                String::new(),
-                r.contacts.to_string(),
-                r.value.to_string(),
-                r.failure.to_string(),
-                r.unclassified.to_string(),
-                String::new(),
-                num(r.failure_share),
-                num(r.ci95.map(|c| c[0])),
-                num(r.ci95.map(|c| c[1])),
-                String::new(),
-                String::new(),
-                claim_cell(r.claim.as_ref()).0,
-                claim_cell(r.claim.as_ref()).1,
-            ]);
+            let (verdict, holds) = claim_cell(r.claim.as_ref());
+            let _ = w.write_record(
+                CsvLine {
+                    section: section.to_string(),
+                    service,
+                    channel,
+                    kind,
+                    contacts: r.contacts.to_string(),
+                    value: r.value.to_string(),
+                    failure: r.failure.to_string(),
+                    unclassified: r.unclassified.to_string(),
+                    failure_share: num(r.failure_share),
+                    ci95_low: num(r.ci95.map(|c| c[0])),
+                    ci95_high: num(r.ci95.map(|c| c[1])),
+                    claim_verdict: verdict,
+                    claim_holds_across_bounds: holds,
+                    ..CsvLine::default()
+                }
+                .cells(),
+            );
+        }
+    }
+    if let Some(repeat) = repeat {
+        for (section, rows) in [
+            ("repeat_service", &repeat.by_service),
+            ("repeat_channel", &repeat.by_channel),
+        ] {
+            for r in rows {
+                let mut line = CsvLine {
+                    section: section.to_string(),
+                    repeat_eligible: r.eligible.to_string(),
+                    repeats: r.repeats.to_string(),
+                    repeat_share: num(r.share),
+                    ci95_low: num(r.ci95.map(|c| c[0])),
+                    ci95_high: num(r.ci95.map(|c| c[1])),
+                    ..CsvLine::default()
+                };
+                if section == "repeat_service" {
+                    line.service = r.key.clone();
+                } else {
+                    line.channel = r.key.clone();
+                }
+                let _ = w.write_record(line.cells());
+            }
         }
     }
     for r in &s.rules {
-        let _ = w.write_record([
-            "rule".to_string(),
-            String::new(),
-            String::new(),
-            r.kind.clone(),
-            r.id.clone(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            r.hits.to_string(),
-            r.wins.to_string(),
-            String::new(),
-            String::new(),
-        ]);
+        let _ = w.write_record(
+            CsvLine {
+                section: "rule".into(),
+                kind: r.kind.clone(),
+                rule: r.id.clone(),
+                hits: r.hits.to_string(),
+                wins: r.wins.to_string(),
+                ..CsvLine::default()
+            }
+            .cells(),
+        );
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).expect("CSV of UTF-8 strings")
 }

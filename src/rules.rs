@@ -6,6 +6,7 @@
 
 use crate::columns::Field;
 use crate::error::{Error, Result};
+use crate::repeat::RepeatConfig;
 use crate::text::{fold_value, normalise};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -219,6 +220,8 @@ pub struct RuleSet {
     pub channels: AliasTable,
     pub services: AliasTable,
     pub rules: Vec<Rule>,
+    /// Repeat-contact detection (`[repeat]`; the last file that has the table sets it).
+    pub repeat: RepeatConfig,
     /// The files the set was read from.
     pub sources: Vec<String>,
 }
@@ -330,6 +333,17 @@ struct RawFile {
     services: BTreeMap<String, Vec<Spanned<String>>>,
     #[serde(default)]
     rule: Vec<Spanned<RawRule>>,
+    repeat: Option<RawRepeat>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRepeat {
+    enabled: Option<bool>,
+    window_days: Option<Spanned<f64>>,
+    key: Option<Spanned<Vec<Spanned<String>>>>,
+    kind: Option<Spanned<String>>,
+    not_after: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -408,6 +422,7 @@ struct Builder {
     channels: Vec<(String, String, Location)>,
     services: Vec<(String, String, Location)>,
     rules: Vec<Rule>,
+    repeat: Option<RepeatConfig>,
     sources: Vec<String>,
     problems: Vec<Diagnostic>,
 }
@@ -483,6 +498,9 @@ impl Builder {
                 }
             }
         }
+        if let Some(repeat) = raw.repeat {
+            self.repeat = Some(self.repeat_table(repeat, &pos));
+        }
         for rule in raw.rule {
             let location = pos.at(rule.span().start);
             let rule = rule.into_inner();
@@ -490,6 +508,55 @@ impl Builder {
                 self.rules.push(rule);
             }
         }
+    }
+
+    /// Validates a `[repeat]` table; fields it leaves out keep their defaults.
+    fn repeat_table(&mut self, raw: RawRepeat, pos: &Positions) -> RepeatConfig {
+        let mut config = RepeatConfig::default();
+        if let Some(enabled) = raw.enabled {
+            config.enabled = enabled;
+        }
+        if let Some(days) = raw.window_days {
+            let d = *days.get_ref();
+            if !(d > 0.0 && d <= 3660.0) {
+                self.problem(
+                    pos.at(days.span().start),
+                    "window_days must be more than 0 and at most 3660 (ten years)",
+                );
+            }
+            config.window_days = d;
+        }
+        if let Some(key) = raw.key {
+            let key_at = pos.at(key.span().start);
+            let mut fields = Vec::new();
+            for name in key.into_inner() {
+                match Field::from_name(name.get_ref()) {
+                    Some(Field::Text) => self.problem(
+                        pos.at(name.span().start),
+                        "the repeat key cannot be `text`; use customer, case or a column",
+                    ),
+                    Some(f) => fields.push(FieldRef::Logical(f)),
+                    None if name.get_ref().trim().is_empty() => {
+                        self.problem(pos.at(name.span().start), "empty field name in key")
+                    }
+                    None => fields.push(FieldRef::Column(name.get_ref().clone())),
+                }
+            }
+            if fields.is_empty() {
+                self.problem(key_at, "the repeat key needs at least one field");
+            }
+            config.key = fields;
+        }
+        if let Some(kind) = raw.kind {
+            if kind.get_ref().trim().is_empty() {
+                self.problem(pos.at(kind.span().start), "the repeat kind is empty");
+            }
+            config.kind = kind.into_inner();
+        }
+        if let Some(not_after) = raw.not_after {
+            config.not_after = not_after.iter().map(|s| s.trim().to_string()).collect();
+        }
+        config
     }
 
     fn problem(&mut self, location: Location, message: impl Into<String>) {
@@ -713,6 +780,7 @@ impl Builder {
             channels,
             services,
             rules: self.rules,
+            repeat: self.repeat.unwrap_or_default(),
             sources: self.sources,
         })
     }

@@ -6,6 +6,8 @@
 //! folded into the run's [`Tally`], keyed by canonical names, once per batch.
 
 use crate::classify::Decision;
+use crate::pipeline::RepeatRun;
+use crate::repeat::CHAIN_BUCKETS;
 use crate::rules::{AliasTable, Class, RuleSet};
 use crate::stats::{Share, Verdict};
 use serde::Serialize;
@@ -17,6 +19,9 @@ pub struct Counts {
     pub value: u64,
     pub failure: u64,
     pub unclassified: u64,
+    /// Contacts repeat detection could read (timestamp and key), and the repeats among them.
+    pub eligible: u64,
+    pub repeats: u64,
 }
 
 impl Counts {
@@ -32,6 +37,8 @@ impl Counts {
         self.value += other.value;
         self.failure += other.failure;
         self.unclassified += other.unclassified;
+        self.eligible += other.eligible;
+        self.repeats += other.repeats;
     }
 
     pub fn total(&self) -> u64 {
@@ -47,6 +54,8 @@ pub struct Tally {
     pub rule_wins: Vec<u64>,
     /// Contacts no rule matched (they take the rule set's default class).
     pub no_rule: u64,
+    /// Contacts whose class came from repeat detection rather than from a rule.
+    pub repeat_wins: u64,
     pub rejected: u64,
 }
 
@@ -70,6 +79,7 @@ impl Tally {
             *a += b;
         }
         self.no_rule += other.no_rule;
+        self.repeat_wins += other.repeat_wins;
         self.rejected += other.rejected;
     }
 
@@ -116,7 +126,22 @@ pub struct BatchTally {
     hits: Vec<u64>,
     wins: Vec<u64>,
     no_rule: u64,
+    repeat_wins: u64,
     pub rejected: u64,
+}
+
+/// What repeat detection says of one contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepeatMark {
+    /// Repeat detection is not running.
+    Off,
+    /// No readable timestamp, or a key field is missing.
+    Ineligible,
+    /// Indexed, and not a repeat.
+    Eligible,
+    /// A repeat. `converted`: its text did not make it failure demand, so repeat
+    /// detection did (kind `repeat`); otherwise it keeps its own failure kind.
+    Repeat { converted: bool },
 }
 
 impl BatchTally {
@@ -128,18 +153,44 @@ impl BatchTally {
             hits: vec![0; rules],
             wins: vec![0; rules],
             no_rule: 0,
+            repeat_wins: 0,
             rejected: 0,
         }
     }
 
     /// Counts one classified contact; `matched` lists every rule that matched it.
-    pub fn add(&mut self, service: &[u8], channel: &[u8], decision: Decision, matched: &[u32]) {
+    pub fn add(
+        &mut self,
+        service: &[u8],
+        channel: &[u8],
+        decision: Decision,
+        matched: &[u32],
+        mark: RepeatMark,
+    ) {
         let key = (self.services.id(service), self.channels.id(channel));
-        self.cells.entry(key).or_default().add(decision.class, 1);
+        let cell = self.cells.entry(key).or_default();
+        let converted = mark == RepeatMark::Repeat { converted: true };
+        cell.add(
+            if converted {
+                Class::Failure
+            } else {
+                decision.class
+            },
+            1,
+        );
+        match mark {
+            RepeatMark::Off | RepeatMark::Ineligible => {}
+            RepeatMark::Eligible => cell.eligible += 1,
+            RepeatMark::Repeat { .. } => {
+                cell.eligible += 1;
+                cell.repeats += 1;
+            }
+        }
         for &r in matched {
             self.hits[r as usize] += 1;
         }
         match decision.rule {
+            _ if converted => self.repeat_wins += 1,
             Some(r) => self.wins[r] += 1,
             None => self.no_rule += 1,
         }
@@ -160,6 +211,7 @@ impl BatchTally {
             rule_hits: self.hits,
             rule_wins: self.wins,
             no_rule: self.no_rule,
+            repeat_wins: self.repeat_wins,
             rejected: self.rejected,
         }
     }
@@ -213,16 +265,71 @@ pub struct InputInfo {
     pub windows_1252_rows: u64,
     #[serde(skip)]
     pub first_windows_1252_line: Option<u64>,
+    /// Why this input's contacts were not checked for repeats (a column it lacks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat_unchecked: Option<String>,
     pub columns: BTreeMap<String, Vec<String>>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Totals {
     pub contacts: u64,
     pub value: u64,
     pub failure: u64,
     pub unclassified: u64,
     pub rejected: u64,
+    /// Repeat detection's findings; absent when it did not run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<RepeatSummary>,
+}
+
+/// Repeat contacts found in a run (docs/repeat.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct RepeatSummary {
+    pub window_days: f64,
+    pub key: Vec<String>,
+    pub kind: String,
+    /// Contacts with a readable timestamp and every key field.
+    pub eligible: u64,
+    /// Eligible contacts that followed the previous contact of their key within the window.
+    pub repeats: u64,
+    /// repeats / eligible, with its 95% interval.
+    pub share: Option<f64>,
+    pub ci95: Option<[f64; 2]>,
+    /// Repeats whose text had already made them failure demand: they keep their own kind.
+    pub already_failure: u64,
+    /// Repeats that were value or unclassified by their text and became failure demand of
+    /// the repeat kind.
+    pub converted: u64,
+    /// Chains (a first contact and its repeats) by number of contacts: 2, 3, 4, 5+.
+    pub chains: BTreeMap<String, u64>,
+    /// Contacts left out of repeat detection, by reason.
+    pub ineligible: BTreeMap<String, u64>,
+    pub by_service: Vec<RepeatRow>,
+    pub by_channel: Vec<RepeatRow>,
+}
+
+/// Repeat share within one service or channel.
+#[derive(Debug, Clone, Serialize)]
+pub struct RepeatRow {
+    pub key: String,
+    pub eligible: u64,
+    pub repeats: u64,
+    pub share: Option<f64>,
+    pub ci95: Option<[f64; 2]>,
+}
+
+impl RepeatRow {
+    fn new(key: String, c: &Counts) -> RepeatRow {
+        let share = Share::of(c.repeats, c.eligible);
+        RepeatRow {
+            key,
+            eligible: c.eligible,
+            repeats: c.repeats,
+            share: share.map(|s| s.estimate),
+            ci95: share.map(|s| [s.low, s.high]),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -412,6 +519,12 @@ impl Summary {
                 .or_default()
                 .add(rules.default, tally.no_rule);
         }
+        if tally.repeat_wins > 0 {
+            by_kind
+                .entry((Class::Failure, rules.repeat.kind.clone()))
+                .or_default()
+                .add(Class::Failure, tally.repeat_wins);
+        }
         let mut kind: Vec<Row> = by_kind
             .into_iter()
             .map(|((class, k), c)| {
@@ -461,6 +574,7 @@ impl Summary {
                 failure: totals_counts.failure,
                 unclassified: totals_counts.unclassified,
                 rejected: tally.rejected,
+                repeat: None,
             },
             failure_share: FailureShare::of(&totals_counts),
             claim: claim.and_then(|claim| Claim::of(&totals_counts, claim)),
@@ -475,6 +589,55 @@ impl Summary {
     }
 }
 
+impl Summary {
+    /// Adds repeat detection's findings (`run` is `None` when it did not run).
+    pub fn with_repeat(mut self, tally: &Tally, rules: &RuleSet, run: Option<&RepeatRun>) -> Self {
+        let Some(run) = run else {
+            return self;
+        };
+        let mut by_service: HashMap<String, Counts> = HashMap::new();
+        let mut by_channel: HashMap<String, Counts> = HashMap::new();
+        for ((s, c), counts) in &tally.cells {
+            by_service.entry(label(s)).or_default().merge(counts);
+            by_channel.entry(label(c)).or_default().merge(counts);
+        }
+        let repeat_rows = |groups: HashMap<String, Counts>| {
+            let mut rows: Vec<RepeatRow> = groups
+                .into_iter()
+                .filter(|(_, c)| c.eligible > 0)
+                .map(|(k, c)| RepeatRow::new(k, &c))
+                .collect();
+            rows.sort_by(|a, b| b.eligible.cmp(&a.eligible).then_with(|| a.key.cmp(&b.key)));
+            rows
+        };
+        let share = Share::of(run.repeats, run.eligible);
+        self.totals.repeat = Some(RepeatSummary {
+            window_days: rules.repeat.window_days,
+            key: rules.repeat.key_names(),
+            kind: rules.repeat.kind.clone(),
+            eligible: run.eligible,
+            repeats: run.repeats,
+            share: share.map(|s| s.estimate),
+            ci95: share.map(|s| [s.low, s.high]),
+            already_failure: run.repeats.saturating_sub(tally.repeat_wins),
+            converted: tally.repeat_wins,
+            chains: CHAIN_BUCKETS
+                .iter()
+                .zip(run.chains)
+                .map(|(b, n)| (b.to_string(), n))
+                .collect(),
+            ineligible: run
+                .ineligible
+                .by_reason(&rules.repeat)
+                .into_iter()
+                .collect(),
+            by_service: repeat_rows(by_service),
+            by_channel: repeat_rows(by_channel),
+        });
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,6 +648,7 @@ mod tests {
             value: 60,
             failure: 30,
             unclassified: 10,
+            ..Counts::default()
         };
         let s = FailureShare::of(&c);
         assert!((s.estimate.unwrap() - 30.0 / 90.0).abs() < 1e-12);

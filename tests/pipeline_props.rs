@@ -1,16 +1,19 @@
-//! Invariants of a run, whatever the data: every row is accounted for, and the figures do
-//! not depend on row order, on how rows are split across files, on chunk size or on the
-//! number of threads.
+//! Invariants of a run, whatever the data: every row is accounted for, and the figures
+//! (repeat contacts included) do not depend on row order, on how rows are split across
+//! files, on chunk size or on the number of threads.
 
 use demand::classify::Matcher;
 use demand::input::InputPath;
-use demand::pipeline::{run, Options};
+use demand::pipeline::{run, Options, RepeatRun};
 use demand::rules::{RuleSet, RuleSource};
 use demand::summary::Tally;
 use proptest::prelude::*;
 use std::path::Path;
 
 const RULES: &str = r#"
+[repeat]
+window_days = 7
+key = ["customer", "service"]
 [channels]
 phone = ["tel"]
 [[rule]]
@@ -53,29 +56,40 @@ const WORDS: &[&str] = &[
 ];
 const CHANNELS: &[&str] = &["tel", "Phone", "email", ""];
 const SERVICES: &[&str] = &["Waste", "Council Tax", ""];
+const CUSTOMERS: &[&str] = &["C1", "c1 ", "C2", "C3", ""];
 
-/// One data row: well formed, or (when `bad`) missing its last field.
+/// One data row: well formed, or (when `bad`) missing its last field. `day` 0 stands for
+/// an unreadable timestamp; days 1-30 are in January 2025, at `minute` past 09:00 (few
+/// distinct times, so that same-second ties between different rows occur).
 #[derive(Debug, Clone)]
 struct Row {
     channel: usize,
     service: usize,
+    customer: usize,
+    day: u32,
+    minute: u32,
     words: Vec<usize>,
     bad: bool,
 }
 
 fn row() -> impl Strategy<Value = Row> {
     (
-        0..CHANNELS.len(),
-        0..SERVICES.len(),
+        (0..CHANNELS.len(), 0..SERVICES.len(), 0..CUSTOMERS.len()),
+        (0u32..31, 0u32..3),
         prop::collection::vec(0..WORDS.len(), 0..6),
         prop::bool::weighted(0.05),
     )
-        .prop_map(|(channel, service, words, bad)| Row {
-            channel,
-            service,
-            words,
-            bad,
-        })
+        .prop_map(
+            |((channel, service, customer), (day, minute), words, bad)| Row {
+                channel,
+                service,
+                customer,
+                day,
+                minute,
+                words,
+                bad,
+            },
+        )
 }
 
 fn csv_field(s: &str) -> String {
@@ -87,9 +101,17 @@ fn csv_field(s: &str) -> String {
 }
 
 fn write_file(path: &Path, rows: &[Row]) {
-    let mut out = String::from("Channel,Service,Notes\r\n");
+    let mut out = String::from("Created,Customer,Channel,Service,Notes\r\n");
     for r in rows {
         let note: Vec<&str> = r.words.iter().map(|&w| WORDS[w]).collect();
+        if r.day == 0 {
+            out.push_str("not a date");
+        } else {
+            out.push_str(&format!("{:02}/01/2025 09:{:02}", r.day, r.minute));
+        }
+        out.push(',');
+        out.push_str(CUSTOMERS[r.customer]);
+        out.push(',');
         out.push_str(&csv_field(CHANNELS[r.channel]));
         out.push(',');
         out.push_str(&csv_field(SERVICES[r.service]));
@@ -102,7 +124,12 @@ fn write_file(path: &Path, rows: &[Row]) {
     std::fs::write(path, out).unwrap();
 }
 
-fn tally(dir: &Path, parts: &[&[Row]], threads: usize, chunk_bytes: usize) -> Tally {
+fn tally(
+    dir: &Path,
+    parts: &[&[Row]],
+    threads: usize,
+    chunk_bytes: usize,
+) -> (Tally, Option<RepeatRun>) {
     let set = RuleSet::load(&[RuleSource {
         name: "t.toml".into(),
         text: RULES.into(),
@@ -120,7 +147,14 @@ fn tally(dir: &Path, parts: &[&[Row]], threads: usize, chunk_bytes: usize) -> Ta
         chunk_bytes,
         ..Options::default()
     };
-    run(&matcher, &inputs, &opts, None, None).unwrap().tally
+    let result = run(&matcher, &inputs, &opts, None, None).unwrap();
+    (result.tally, result.repeat)
+}
+
+/// What a run's repeat detection found, comparable across runs.
+fn repeat_figures(r: &Option<RepeatRun>) -> Option<(u64, u64, [u64; 4], u64)> {
+    r.as_ref()
+        .map(|r| (r.eligible, r.repeats, r.chains, r.ineligible.total()))
 }
 
 proptest! {
@@ -134,14 +168,22 @@ proptest! {
         chunk in 1usize..400,
     ) {
         let dir = tempfile::tempdir().unwrap();
-        let reference = tally(dir.path(), &[&rows], 1, 1 << 20);
+        let (reference, repeats) = tally(dir.path(), &[&rows], 1, 1 << 20);
 
-        // Conservation: every row is classified or rejected.
+        // Conservation: every row is classified or rejected, and every classified row was
+        // decided by a rule, by no rule, or by repeat detection.
         let totals = reference.totals();
         let bad = rows.iter().filter(|r| r.bad).count() as u64;
         prop_assert_eq!(reference.rejected, bad);
         prop_assert_eq!(totals.total() + reference.rejected, rows.len() as u64);
-        prop_assert_eq!(reference.rule_wins.iter().sum::<u64>() + reference.no_rule, totals.total());
+        prop_assert_eq!(
+            reference.rule_wins.iter().sum::<u64>() + reference.no_rule + reference.repeat_wins,
+            totals.total()
+        );
+        // Every classified row is either checked for repeats or counted as not checked.
+        let r = repeats.as_ref().expect("repeat detection is on");
+        prop_assert_eq!(r.eligible + r.ineligible.total(), totals.total());
+        prop_assert_eq!((totals.eligible, totals.repeats), (r.eligible, r.repeats));
 
         // Shuffle deterministically from the seed, split across two files, tiny chunks,
         // two threads: the same figures.
@@ -155,7 +197,8 @@ proptest! {
         }
         let cut = split.min(shuffled.len());
         let (a, b) = shuffled.split_at(cut);
-        let other = tally(dir.path(), &[a, b], 2, chunk);
+        let (other, other_repeats) = tally(dir.path(), &[a, b], 2, chunk);
         prop_assert_eq!(reference, other);
+        prop_assert_eq!(repeat_figures(&repeats), repeat_figures(&other_repeats));
     }
 }
