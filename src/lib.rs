@@ -19,6 +19,7 @@ pub mod phrases;
 pub mod pipeline;
 pub mod report;
 pub mod rules;
+pub mod sample;
 pub mod stats;
 pub mod summary;
 pub mod text;
