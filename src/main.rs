@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use demand::classify::{Matcher, Scratch, SimpleContact};
 use demand::columns::Mapping;
 use demand::error::{Error, Result};
+use demand::evaluate::{self, Collector};
 use demand::input::{Encoding, InputPath};
 use demand::output::Output;
 use demand::pipeline::{self, Options, RowSink, RunResult, OUTPUT_COLUMNS};
@@ -37,6 +38,8 @@ enum Command {
     Explain(ExplainArgs),
     /// Draw a random (optionally stratified) sample of contacts for people to label.
     Sample(SampleArgs),
+    /// Score the rules against a labelled CSV: agreement, kappa, corrected failure share.
+    Evaluate(EvaluateArgs),
 }
 
 #[derive(Args)]
@@ -223,6 +226,25 @@ struct SampleArgs {
     output: PathBuf,
 }
 
+#[derive(Args)]
+struct EvaluateArgs {
+    /// The labelled CSV (LOGS): a human class column named human_class, label, human or
+    /// expected (value, failure, unclassified or unclear; empty rows are skipped), and
+    /// optionally human_kind. Rows are classified again with --rules.
+    #[command(flatten)]
+    input: InputArgs,
+    /// The sample's design file (written by demand sample as FILE.design.json): weights
+    /// the corrected failure share by stratum and uses the whole log's observed share.
+    #[arg(long, value_name = "FILE")]
+    design: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: evaluate::Format,
+    /// Write the evaluation to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum RulesCommand {
     /// Load and validate rule files; every problem is printed with file:line:column.
@@ -304,6 +326,7 @@ fn main() -> ExitCode {
         Command::Rules(RulesCommand::Test(args)) => rules_test(args),
         Command::Explain(args) => explain(args),
         Command::Sample(args) => sample_cmd(args),
+        Command::Evaluate(args) => evaluate_cmd(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -454,6 +477,17 @@ fn sample_cmd(args: SampleArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+fn evaluate_cmd(args: EvaluateArgs) -> Result<()> {
+    let design = args.design.as_deref().map(Design::read).transpose()?;
+    let matcher = load_matcher(&args.input.rules)?;
+    let mut collector = Collector::new(inputs(&args.input)[0].name());
+    let run = run_inputs(&matcher, &args.input, Some(&mut collector))?;
+    let evaluation = evaluate::evaluate(collector, &run, &matcher, design.as_ref())?;
+    let mut out = Output::create(args.output.as_deref())?;
+    out.write_bytes(evaluate::render(&evaluation, args.format).as_bytes())?;
+    out.finish()
 }
 
 fn rules_check(args: CheckArgs) -> Result<()> {
