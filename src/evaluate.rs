@@ -749,11 +749,17 @@ fn table(e: &Evaluation) -> String {
         let _ = writeln!(s, "No disagreements.");
     } else {
         let _ = writeln!(s, "Rules behind most disagreements (people->tool)");
+        let width = e
+            .disagreements
+            .iter()
+            .map(|d| d.rule.len())
+            .max()
+            .unwrap_or(0);
         for d in &e.disagreements {
             let pairs: Vec<String> = d.by_pair.iter().map(|(p, n)| format!("{p} {n}")).collect();
             let _ = writeln!(
                 s,
-                "  {:<32} {:>4} of {:>4} decided  {}",
+                "  {:<width$} {:>4} of {:>4} decided  {}",
                 d.rule,
                 d.disagreements,
                 d.decided,
