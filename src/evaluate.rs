@@ -848,3 +848,75 @@ fn scores(s: &mut String, title: &str, rows: &[Score]) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(human: Class, tool: Class, rule: &str) -> Labelled {
+        Labelled {
+            row: 1,
+            human,
+            human_kind: None,
+            tool,
+            tool_kind: "none".into(),
+            rule: rule.into(),
+            sample: None,
+        }
+    }
+
+    #[test]
+    fn human_labels_are_read_leniently_but_not_guessed() {
+        assert_eq!(human_class(" Failure "), Ok(Some(Class::Failure)));
+        assert_eq!(human_class("VALUE"), Ok(Some(Class::Value)));
+        assert_eq!(human_class("unclear"), Ok(Some(Class::Unclassified)));
+        assert_eq!(human_class("unclassified"), Ok(Some(Class::Unclassified)));
+        assert_eq!(human_class("  "), Ok(None));
+        assert_eq!(human_class("fail"), Err(()));
+    }
+
+    #[test]
+    fn scores_follow_their_definitions() {
+        // 3 both, tool 4, people 6: precision .75, recall .5, F1 2*.375/1.25 = .6.
+        let s = Score::new("x".into(), 6, 4, 3);
+        assert_eq!((s.precision, s.recall), (Some(0.75), Some(0.5)));
+        assert!((s.f1.unwrap() - 0.6).abs() < 1e-12);
+        // The tool never said it: no precision, and so no F1.
+        let s = Score::new("x".into(), 2, 0, 0);
+        assert_eq!((s.precision, s.recall, s.f1), (None, Some(0.0), None));
+        // Both said it, never together: F1 0.
+        assert_eq!(Score::new("x".into(), 2, 2, 0).f1, Some(0.0));
+    }
+
+    #[test]
+    fn weighted_share_uses_kish_effective_size() {
+        // Equal weights: the plain share and the count.
+        let p = weighted_share([(2.0, true), (2.0, false), (2.0, false), (2.0, true)].into_iter())
+            .unwrap();
+        assert_eq!((p.p, p.n), (0.5, 4.0));
+        // Weights 3 and 1: p = 3/4; n = 4^2 / (9 + 1) = 1.6.
+        let p = weighted_share([(3.0, true), (1.0, false)].into_iter()).unwrap();
+        assert_eq!((p.p, p.n), (0.75, 1.6));
+        assert_eq!(weighted_share(std::iter::empty()), None);
+    }
+
+    #[test]
+    fn disagreements_are_ranked_by_rule() {
+        use Class::*;
+        let rows = [
+            row(Failure, Value, "a"),
+            row(Failure, Value, "b"),
+            row(Unclassified, Value, "b"),
+            row(Value, Value, "b"),
+            row(Value, Value, "c"),
+        ];
+        let d = disagreements(&rows);
+        let got: Vec<(&str, u64, u64)> = d
+            .iter()
+            .map(|d| (d.rule.as_str(), d.disagreements, d.decided))
+            .collect();
+        assert_eq!(got, [("b", 2, 3), ("a", 1, 1)]);
+        assert_eq!(d[0].by_pair["failure->value"], 1);
+        assert_eq!(d[0].by_pair["unclassified->value"], 1);
+    }
+}

@@ -39,6 +39,11 @@ enum Command {
     /// Draw a random (optionally stratified) sample of contacts for people to label.
     Sample(SampleArgs),
     /// Score the rules against a labelled CSV: agreement, kappa, corrected failure share.
+    ///
+    /// LOGS is the labelled CSV (usually a filled-in `demand sample`): a human class column
+    /// named human_class, label, human or expected (value, failure, unclassified or unclear;
+    /// rows left empty are counted and skipped), and optionally human_kind. Every row is
+    /// classified again with --rules. See docs/checking-the-claim.md.
     Evaluate(EvaluateArgs),
 }
 
@@ -228,9 +233,6 @@ struct SampleArgs {
 
 #[derive(Args)]
 struct EvaluateArgs {
-    /// The labelled CSV (LOGS): a human class column named human_class, label, human or
-    /// expected (value, failure, unclassified or unclear; empty rows are skipped), and
-    /// optionally human_kind. Rows are classified again with --rules.
     #[command(flatten)]
     input: InputArgs,
     /// The sample's design file (written by demand sample as FILE.design.json): weights
