@@ -442,6 +442,12 @@ fn sample_cmd(args: SampleArgs) -> Result<()> {
     if args.n == 0 {
         return Err(Error::Usage("-n must be at least 1".into()));
     }
+    if args.output.as_os_str() == "-" {
+        return Err(Error::Usage(
+            "demand sample writes a file (-o FILE) with its design beside it, not standard output"
+                .into(),
+        ));
+    }
     let n =
         usize::try_from(args.n).map_err(|_| Error::Usage(format!("-n {} is too large", args.n)))?;
     let matcher = load_matcher(&args.input.rules)?;

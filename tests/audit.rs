@@ -541,3 +541,15 @@ fn a_labelled_stratified_sample_evaluates_with_its_design() {
     assert!(close(&c["observed"], share), "{c}");
     assert_eq!(e["rows"]["labelled"], 40);
 }
+
+#[test]
+fn sample_needs_a_file_and_a_positive_n() {
+    for args in [&["-o", "-"][..], &["-n", "0", "-o", "x.csv"][..]] {
+        demand()
+            .args(["sample", "-q", "fixtures/contacts.csv", "--seed", "1"])
+            .args(args)
+            .assert()
+            .code(2);
+    }
+    assert!(!Path::new("x.csv").exists());
+}
