@@ -11,6 +11,7 @@
 pub mod classify;
 pub mod columns;
 pub mod error;
+pub mod evaluate;
 pub mod examples;
 pub mod input;
 pub mod lint;
@@ -20,6 +21,7 @@ pub mod pipeline;
 pub mod repeat;
 pub mod report;
 pub mod rules;
+pub mod sample;
 pub mod stats;
 pub mod summary;
 pub mod text;

@@ -5,11 +5,13 @@ use clap::{Args, Parser, Subcommand};
 use demand::classify::{Matcher, Scratch, SimpleContact};
 use demand::columns::Mapping;
 use demand::error::{Error, Result};
+use demand::evaluate::{self, Collector};
 use demand::input::{Encoding, InputPath};
 use demand::output::Output;
 use demand::pipeline::{self, Options, RowSink, RunResult, OUTPUT_COLUMNS};
 use demand::report::{self, Format};
 use demand::rules::RuleSet;
+use demand::sample::{self, Design, Sampler};
 use demand::summary::Summary;
 use demand::timestamp::{DayOrder, TimeParser};
 use std::io::IsTerminal;
@@ -35,6 +37,15 @@ enum Command {
     Rules(RulesCommand),
     /// Show how the rules classify one piece of text.
     Explain(ExplainArgs),
+    /// Draw a random (optionally stratified) sample of contacts for people to label.
+    Sample(SampleArgs),
+    /// Score the rules against a labelled CSV: agreement, kappa, corrected failure share.
+    ///
+    /// LOGS is the labelled CSV (usually a filled-in `demand sample`): a human class column
+    /// named human_class, label, human or expected (value, failure, unclassified or unclear;
+    /// rows left empty are counted and skipped), and optionally human_kind. Every row is
+    /// classified again with --rules. See docs/checking-the-claim.md.
+    Evaluate(EvaluateArgs),
 }
 
 #[derive(Args)]
@@ -205,6 +216,47 @@ struct ClassifyArgs {
     output: Option<PathBuf>,
 }
 
+#[derive(Args)]
+struct SampleArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// How many contacts to draw.
+    #[arg(short = 'n', value_name = "N", default_value = "200")]
+    n: u64,
+    /// Seed of the random draw: the same seed, logs and rules give the same sample.
+    #[arg(long, value_name = "SEED")]
+    seed: u64,
+    /// Draw from each service, channel or tool class separately, in proportion to its size
+    /// with a minimum per stratum (see docs/checking-the-claim.md).
+    #[arg(long, value_enum, value_name = "BY")]
+    stratify: Option<sample::Stratify>,
+    /// The fewest contacts drawn from a stratum (all of it when it is smaller).
+    #[arg(long, value_name = "N", default_value_t = sample::MIN_PER_STRATUM)]
+    min_per_stratum: u64,
+    /// Leave the tool's demand_class and demand_kind out, so labellers are not anchored.
+    #[arg(long)]
+    blind: bool,
+    /// The sample CSV; the design goes beside it in FILE.design.json.
+    #[arg(long, short, value_name = "FILE")]
+    output: PathBuf,
+}
+
+#[derive(Args)]
+struct EvaluateArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// The sample's design file (written by demand sample as FILE.design.json): weights
+    /// the corrected failure share by stratum and uses the whole log's observed share.
+    #[arg(long, value_name = "FILE")]
+    design: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: evaluate::Format,
+    /// Write the evaluation to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum RulesCommand {
     /// Load and validate rule files; every problem is printed with file:line:column.
@@ -285,6 +337,8 @@ fn main() -> ExitCode {
         Command::Rules(RulesCommand::Check(args)) => rules_check(args),
         Command::Rules(RulesCommand::Test(args)) => rules_test(args),
         Command::Explain(args) => explain(args),
+        Command::Sample(args) => sample_cmd(args),
+        Command::Evaluate(args) => evaluate_cmd(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -425,6 +479,66 @@ fn classify_cmd(args: ClassifyArgs) -> Result<()> {
     };
     run_inputs(&matcher, &args.input, Some(&mut sink))?;
     sink.out.finish()
+}
+
+fn sample_cmd(args: SampleArgs) -> Result<()> {
+    if args.n == 0 {
+        return Err(Error::Usage("-n must be at least 1".into()));
+    }
+    if args.output.as_os_str() == "-" {
+        return Err(Error::Usage(
+            "demand sample writes a file (-o FILE) with its design beside it, not standard output"
+                .into(),
+        ));
+    }
+    let n =
+        usize::try_from(args.n).map_err(|_| Error::Usage(format!("-n {} is too large", args.n)))?;
+    let matcher = load_matcher(&args.input.rules)?;
+    let first = inputs(&args.input)[0].name();
+    let mut sampler = Sampler::new(
+        &matcher,
+        &args.input.map,
+        first,
+        args.stratify,
+        n,
+        args.seed,
+    );
+    let run = run_inputs(&matcher, &args.input, Some(&mut sampler))?;
+    let drawn = sampler.finish(args.min_per_stratum)?;
+    let request = sample::Request {
+        n: args.n,
+        seed: args.seed,
+        stratify: args.stratify,
+        min_per_stratum: args.min_per_stratum,
+        blind: args.blind,
+    };
+    let design = Design::new(request, &drawn, &run, &matcher);
+    let design_path = Design::path_for(&args.output);
+    let csv = drawn.write_csv(Output::create(Some(&args.output))?, args.blind)?;
+    let json = design.write(Output::create(Some(&design_path))?)?;
+    csv.finish()?;
+    json.finish()?;
+    if !args.input.quiet {
+        eprintln!(
+            "demand: drew {} of {} contacts into {}; design in {}",
+            design.drawn,
+            design.population.contacts - design.population.rejected,
+            args.output.display(),
+            design_path.display()
+        );
+    }
+    Ok(())
+}
+
+fn evaluate_cmd(args: EvaluateArgs) -> Result<()> {
+    let design = args.design.as_deref().map(Design::read).transpose()?;
+    let matcher = load_matcher(&args.input.rules)?;
+    let mut collector = Collector::new(inputs(&args.input)[0].name());
+    let run = run_inputs(&matcher, &args.input, Some(&mut collector))?;
+    let evaluation = evaluate::evaluate(collector, &run, &matcher, design.as_ref())?;
+    let mut out = Output::create(args.output.as_deref())?;
+    out.write_bytes(evaluate::render(&evaluation, args.format).as_bytes())?;
+    out.finish()
 }
 
 fn rules_check(args: CheckArgs) -> Result<()> {
