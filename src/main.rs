@@ -481,7 +481,10 @@ fn classify_cmd(args: ClassifyArgs) -> Result<()> {
     sink.out.finish()
 }
 
-fn sample_cmd(args: SampleArgs) -> Result<()> {
+fn sample_cmd(mut args: SampleArgs) -> Result<()> {
+    // The sample and its design record what the rules make of each contact on its own, as
+    // `evaluate` re-scores it (repeat detection needs the whole log; see evaluate_cmd).
+    args.input.no_repeat = true;
     if args.n == 0 {
         return Err(Error::Usage("-n must be at least 1".into()));
     }
@@ -530,7 +533,10 @@ fn sample_cmd(args: SampleArgs) -> Result<()> {
     Ok(())
 }
 
-fn evaluate_cmd(args: EvaluateArgs) -> Result<()> {
+fn evaluate_cmd(mut args: EvaluateArgs) -> Result<()> {
+    // A sample holds too few of each customer's contacts to see repeats: evaluate scores
+    // what the rules make of each contact's own text and fields (docs/checking-the-claim.md).
+    args.input.no_repeat = true;
     let design = args.design.as_deref().map(Design::read).transpose()?;
     let matcher = load_matcher(&args.input.rules)?;
     let mut collector = Collector::new(inputs(&args.input)[0].name());
