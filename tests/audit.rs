@@ -1,20 +1,12 @@
 //! The audit loop on the real binary: `demand sample` draws contacts for people to label,
 //! `demand evaluate` scores the rules against their labels.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{demand, stdout_of, write};
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
-
-fn demand() -> Command {
-    Command::cargo_bin("demand").unwrap()
-}
-
-/// Runs `cmd`, expects success, returns its standard output.
-fn stdout_of(cmd: &mut Command) -> String {
-    let out = cmd.assert().success().get_output().stdout.clone();
-    String::from_utf8(out).unwrap()
-}
 
 /// A small rule set whose answers on fixtures/labelled/known-disagreements.csv are
 /// worked out by hand in the tests below.
@@ -55,12 +47,6 @@ phrases = ["hello"]
 "#;
 
 const KNOWN: &str = "fixtures/labelled/known-disagreements.csv";
-
-fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
-    let p = dir.join(name);
-    fs::write(&p, content).unwrap();
-    p
-}
 
 fn evaluate_json(rules: &Path, extra: &[&str]) -> Value {
     let out = stdout_of(

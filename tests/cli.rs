@@ -1,61 +1,11 @@
 //! The real binary on real files: reports, classification, bad rules, bad rows.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{demand, stderr_of, stdout_of, write, RULES};
 use serde_json::Value;
 use std::fs;
-use std::path::{Path, PathBuf};
-
-fn demand() -> Command {
-    Command::cargo_bin("demand").unwrap()
-}
-
-/// Runs `cmd`, expects success, returns its standard output.
-fn stdout_of(cmd: &mut Command) -> String {
-    let out = cmd.assert().success().get_output().stdout.clone();
-    String::from_utf8(out).unwrap()
-}
-
-/// Runs `cmd`, expects exit code `code`, returns its standard error.
-fn stderr_of(cmd: &mut Command, code: i32) -> String {
-    let out = cmd.assert().code(code).get_output().stderr.clone();
-    String::from_utf8_lossy(&out).to_string()
-}
-
-fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
-    let p = dir.join(name);
-    fs::write(&p, content).unwrap();
-    p
-}
-
-const RULES: &str = r#"
-[ruleset]
-name = "test"
-version = "1"
-[channels]
-phone = ["tel", "telephone"]
-[services]
-waste = ["refuse", "bins"]
-[[rule]]
-id = "chase"
-class = "failure"
-kind = "progress-chasing"
-phrases = ["chas*", "any update"]
-[[rule]]
-id = "missed"
-class = "failure"
-kind = "not-done-right"
-all = [["bin", "bins"], ["missed"]]
-[[rule]]
-id = "new-bin"
-class = "value"
-kind = "service-request"
-phrases = ["new bin"]
-[[rule]]
-id = "pay"
-class = "value"
-kind = "payment"
-phrases = ["pay*"]
-"#;
+use std::path::Path;
 
 const LOG: &str = "\
 Contact ID,Created,Contact Method,Service Area,Call Notes
