@@ -16,6 +16,7 @@ pub mod examples;
 pub mod input;
 pub mod lint;
 pub mod output;
+pub mod period;
 pub mod phrases;
 pub mod pipeline;
 pub mod repeat;

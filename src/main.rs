@@ -8,6 +8,7 @@ use demand::error::{Error, Result};
 use demand::evaluate::{self, Collector};
 use demand::input::{Encoding, InputPath};
 use demand::output::Output;
+use demand::period::Period;
 use demand::pipeline::{self, Options, RowSink, RunResult, OUTPUT_COLUMNS};
 use demand::report::{self, Format};
 use demand::rules::RuleSet;
@@ -143,6 +144,7 @@ impl pipeline::RejectSink for RejectsFile {
 fn run_inputs(
     matcher: &Matcher,
     args: &InputArgs,
+    opts: &Options,
     sink: Option<&mut dyn RowSink>,
 ) -> Result<RunResult> {
     let mut rejects = match &args.rejects {
@@ -158,7 +160,7 @@ fn run_inputs(
     let run = pipeline::run(
         matcher,
         &inputs(args),
-        &options(args),
+        opts,
         sink,
         rejects.as_mut().map(|r| r as &mut dyn pipeline::RejectSink),
     )?;
@@ -205,6 +207,9 @@ struct ReportArgs {
     /// below, consistent with or above it, overall and for every breakdown row.
     #[arg(long, value_name = "SHARE", value_parser = parse_share)]
     claim: Option<f64>,
+    /// Add the failure share by period (ISO weeks for week), overall and per service.
+    #[arg(long, value_enum, value_name = "PERIOD")]
+    by_period: Option<Period>,
 }
 
 #[derive(Args)]
@@ -439,12 +444,13 @@ fn notes(args: &InputArgs, run: &RunResult) {
 
 fn report_cmd(args: ReportArgs) -> Result<()> {
     let matcher = load_matcher(&args.input.rules)?;
-    let run = run_inputs(&matcher, &args.input, None)?;
-    let summary = Summary::new(&run.tally, matcher.ruleset(), run.inputs, args.claim).with_repeat(
-        &run.tally,
-        matcher.ruleset(),
-        run.repeat.as_ref(),
-    );
+    let mut opts = options(&args.input);
+    opts.period = args.by_period;
+    let run = run_inputs(&matcher, &args.input, &opts, None)?;
+    let rules = matcher.ruleset();
+    let summary = Summary::new(&run.tally, rules, run.inputs, args.claim)
+        .with_repeat(&run.tally, rules, run.repeat.as_ref())
+        .with_periods(&run.tally, args.by_period, args.claim);
     let mut out = Output::create(args.output.as_deref())?;
     out.write_bytes(report::render(&summary, args.format).as_bytes())?;
     out.finish()
@@ -477,7 +483,12 @@ fn classify_cmd(args: ClassifyArgs) -> Result<()> {
     let mut sink = CsvSink {
         out: Output::create(args.output.as_deref())?,
     };
-    run_inputs(&matcher, &args.input, Some(&mut sink))?;
+    run_inputs(
+        &matcher,
+        &args.input,
+        &options(&args.input),
+        Some(&mut sink),
+    )?;
     sink.out.finish()
 }
 
@@ -506,7 +517,12 @@ fn sample_cmd(mut args: SampleArgs) -> Result<()> {
         n,
         args.seed,
     );
-    let run = run_inputs(&matcher, &args.input, Some(&mut sampler))?;
+    let run = run_inputs(
+        &matcher,
+        &args.input,
+        &options(&args.input),
+        Some(&mut sampler),
+    )?;
     let drawn = sampler.finish(args.min_per_stratum)?;
     let request = sample::Request {
         n: args.n,
@@ -540,7 +556,12 @@ fn evaluate_cmd(mut args: EvaluateArgs) -> Result<()> {
     let design = args.design.as_deref().map(Design::read).transpose()?;
     let matcher = load_matcher(&args.input.rules)?;
     let mut collector = Collector::new(inputs(&args.input)[0].name());
-    let run = run_inputs(&matcher, &args.input, Some(&mut collector))?;
+    let run = run_inputs(
+        &matcher,
+        &args.input,
+        &options(&args.input),
+        Some(&mut collector),
+    )?;
     let evaluation = evaluate::evaluate(collector, &run, &matcher, design.as_ref())?;
     let mut out = Output::create(args.output.as_deref())?;
     out.write_bytes(evaluate::render(&evaluation, args.format).as_bytes())?;

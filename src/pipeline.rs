@@ -11,6 +11,7 @@ use crate::classify::{Contact, Matcher, Scratch};
 use crate::columns::{ColumnMap, Field, Mapping};
 use crate::error::{Error, Result};
 use crate::input::{Chunk, Chunker, Encoding, InputPath, Source};
+use crate::period::Period;
 use crate::repeat::{content_hash, Entry, Ineligible, IneligibleCounts, KeyColumns, RepeatIndex};
 use crate::rules::{Class, FieldRef};
 use crate::summary::{BatchTally, InputInfo, RepeatMark, Tally};
@@ -39,6 +40,8 @@ pub struct Options {
     pub dates: TimeParser,
     /// Detect repeat contacts when the rules enable it (`--no-repeat` clears this).
     pub repeat: bool,
+    /// Count contacts by period too (`report --by-period`).
+    pub period: Option<Period>,
 }
 
 impl Default for Options {
@@ -53,6 +56,7 @@ impl Default for Options {
             encoding: Encoding::Auto,
             dates: TimeParser::default(),
             repeat: true,
+            period: None,
         }
     }
 }
@@ -132,6 +136,9 @@ struct FileCtx {
     code: Option<usize>,
     /// Where the repeat key and timestamp are, when repeat detection runs.
     key: Option<KeyColumns>,
+    /// The timestamp's date and time-of-day columns.
+    date: Option<usize>,
+    time: Option<usize>,
 }
 
 /// What one pass over the inputs does with each chunk.
@@ -383,6 +390,8 @@ impl<'m> Reader<'m> {
                     service: columns.get(Field::Service),
                     channel: columns.get(Field::Channel),
                     code: columns.get(Field::Code),
+                    date: columns.get(Field::Timestamp),
+                    time: columns.time,
                     columns,
                     name,
                     input: index,
@@ -404,6 +413,7 @@ impl<'m> Reader<'m> {
                                 matcher,
                                 ctx: &ctx,
                                 dates: &opts.dates,
+                                period: opts.period,
                                 write_rows,
                                 pass,
                                 seq: s,
@@ -562,6 +572,7 @@ struct Work<'a> {
     matcher: &'a Matcher,
     ctx: &'a FileCtx,
     dates: &'a TimeParser,
+    period: Option<Period>,
     write_rows: bool,
     pass: Pass<'a>,
     seq: u64,
@@ -762,6 +773,19 @@ impl Work<'_> {
                 }
             };
             let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or_default();
+            if let Some(period) = self.period {
+                let text = |c: Option<usize>| std::str::from_utf8(get(c)).unwrap_or("");
+                let at = ctx.date.and_then(|d| {
+                    self.dates
+                        .parse_parts(text(Some(d)), ctx.time.map(|t| text(Some(t))))
+                        .ok()
+                });
+                let class = match mark {
+                    RepeatMark::Repeat { converted: true } => Class::Failure,
+                    _ => decision.class,
+                };
+                tally.add_period(get(ctx.service), at.map(|t| period.index(t)), class);
+            }
             tally.add(
                 get(ctx.service),
                 get(ctx.channel),

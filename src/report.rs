@@ -165,6 +165,14 @@ fn repeat_lines(s: &Summary) -> Vec<String> {
     lines
 }
 
+/// A breakdown row as people read it: per-service periods carry their service.
+fn row_label(section: &str, r: &crate::summary::Row) -> String {
+    match (section, &r.service) {
+        ("service_period", Some(service)) => format!("{service} / {}", r.key),
+        _ => r.key.clone(),
+    }
+}
+
 /// Splits `text` into lines of at most `width` characters at spaces.
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = vec![String::new()];
@@ -207,7 +215,7 @@ fn table(s: &Summary) -> String {
         None => (24, "value".to_string()),
     };
     let third_width = 31 - key_width;
-    for (_, title, rows) in s.breakdowns.sections() {
+    for (section, title, rows) in s.breakdowns.sections() {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
@@ -229,7 +237,7 @@ fn table(s: &Summary) -> String {
             let _ = writeln!(
                 out,
                 "{:<key_width$} {:>8} {:>third_width$} {:>7} {:>7} {:>7} {:>12}",
-                truncate(&r.key, key_width),
+                truncate(&row_label(section, r), key_width),
                 r.contacts,
                 cell,
                 r.failure,
@@ -294,7 +302,7 @@ fn markdown(s: &Summary) -> String {
     for line in headline(s) {
         let _ = writeln!(out, "- {line}");
     }
-    for (_, title, rows) in s.breakdowns.sections() {
+    for (section, title, rows) in s.breakdowns.sections() {
         let _ = writeln!(out, "\n## By {title}\n");
         let claim_head = if s.claim.is_some() { " vs claim |" } else { "" };
         let claim_rule = if s.claim.is_some() { "---|" } else { "" };
@@ -312,7 +320,7 @@ fn markdown(s: &Summary) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} |{verdict}",
-                r.key.replace('|', "\\|"),
+                row_label(section, r).replace('|', "\\|"),
                 r.contacts,
                 r.value,
                 r.failure,
@@ -376,6 +384,7 @@ struct CsvLine {
     section: String,
     service: String,
     channel: String,
+    period: String,
     kind: String,
     rule: String,
     contacts: String,
@@ -396,10 +405,11 @@ struct CsvLine {
 }
 
 impl CsvLine {
-    const HEADER: [&'static str; 20] = [
+    const HEADER: [&'static str; 21] = [
         "section",
         "service",
         "channel",
+        "period",
         "kind",
         "rule",
         "contacts",
@@ -419,11 +429,12 @@ impl CsvLine {
         "repeat_share",
     ];
 
-    fn cells(self) -> [String; 20] {
+    fn cells(self) -> [String; 21] {
         [
             self.section,
             self.service,
             self.channel,
+            self.period,
             self.kind,
             self.rule,
             self.contacts,
@@ -475,22 +486,27 @@ fn csv(s: &Summary) -> String {
     );
     for (section, _, rows) in s.breakdowns.sections() {
         for r in rows {
-            let (service, channel, kind) = match section {
-                "service" => (r.key.clone(), String::new(), String::new()),
-                "channel" => (String::new(), r.key.clone(), String::new()),
-                "kind" => (String::new(), String::new(), r.key.clone()),
-                _ => (
-                    r.service.clone().unwrap_or_default(),
-                    r.channel.clone().unwrap_or_default(),
-                    String::new(),
-                ),
-            };
+            let (mut service, mut channel, mut period, mut kind) = Default::default();
+            match section {
+                "service" => service = r.key.clone(),
+                "channel" => channel = r.key.clone(),
+                "kind" => kind = r.key.clone(),
+                "period" | "service_period" => {
+                    period = r.key.clone();
+                    service = r.service.clone().unwrap_or_default();
+                }
+                _ => {
+                    service = r.service.clone().unwrap_or_default();
+                    channel = r.channel.clone().unwrap_or_default();
+                }
+            }
             let (verdict, holds) = claim_cell(r.claim.as_ref());
             let _ = w.write_record(
                 CsvLine {
                     section: section.to_string(),
                     service,
                     channel,
+                    period,
                     kind,
                     contacts: r.contacts.to_string(),
                     value: r.value.to_string(),

@@ -6,6 +6,7 @@
 //! folded into the run's [`Tally`], keyed by canonical names, once per batch.
 
 use crate::classify::Decision;
+use crate::period::Period;
 use crate::pipeline::RepeatRun;
 use crate::repeat::CHAIN_BUCKETS;
 use crate::rules::{AliasTable, Class, RuleSet};
@@ -57,6 +58,9 @@ pub struct Tally {
     /// Contacts whose class came from repeat detection rather than from a rule.
     pub repeat_wins: u64,
     pub rejected: u64,
+    /// With `--by-period`: counts by canonical service and period index (`None`: no
+    /// readable timestamp).
+    pub periods: HashMap<(String, Option<i64>), Counts>,
 }
 
 impl Tally {
@@ -81,6 +85,9 @@ impl Tally {
         self.no_rule += other.no_rule;
         self.repeat_wins += other.repeat_wins;
         self.rejected += other.rejected;
+        for (key, counts) in other.periods {
+            self.periods.entry(key).or_default().merge(&counts);
+        }
     }
 
     /// Class totals over all cells.
@@ -128,6 +135,7 @@ pub struct BatchTally {
     no_rule: u64,
     repeat_wins: u64,
     pub rejected: u64,
+    periods: HashMap<(u32, Option<i64>), Counts>,
 }
 
 /// What repeat detection says of one contact.
@@ -155,7 +163,14 @@ impl BatchTally {
             no_rule: 0,
             repeat_wins: 0,
             rejected: 0,
+            periods: HashMap::new(),
         }
+    }
+
+    /// Counts one contact of `class` in a period (`--by-period`).
+    pub fn add_period(&mut self, service: &[u8], period: Option<i64>, class: Class) {
+        let key = (self.services.id(service), period);
+        self.periods.entry(key).or_default().add(class, 1);
     }
 
     /// Counts one classified contact; `matched` lists every rule that matched it.
@@ -198,6 +213,11 @@ impl BatchTally {
 
     /// Resolves interned spellings to canonical names.
     pub fn finish(self, rules: &RuleSet) -> Tally {
+        let mut periods: HashMap<(String, Option<i64>), Counts> = HashMap::new();
+        for ((s, p), counts) in self.periods {
+            let key = (self.services.canonical(s, &rules.services), p);
+            periods.entry(key).or_default().merge(&counts);
+        }
         let mut cells: HashMap<(String, String), Counts> = HashMap::new();
         for ((s, c), counts) in self.cells {
             let key = (
@@ -213,6 +233,7 @@ impl BatchTally {
             no_rule: self.no_rule,
             repeat_wins: self.repeat_wins,
             rejected: self.rejected,
+            periods,
         }
     }
 }
@@ -364,6 +385,14 @@ pub struct Breakdowns {
     pub channel: Vec<Row>,
     pub service_channel: Vec<Row>,
     pub kind: Vec<Row>,
+    /// With `--by-period`: every period from the first to the last, in order (empty ones
+    /// as zeros), then `(no date)` for contacts without a readable timestamp.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub period: Vec<Row>,
+    /// The same per service (`service` set on each row), services in the order of
+    /// `service`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub service_period: Vec<Row>,
 }
 
 /// A failure share compared with a claimed share (`report --claim`).
@@ -401,8 +430,9 @@ impl Claim {
 
 impl Breakdowns {
     /// The breakdowns in report order: (name in JSON and CSV, title for people, rows).
-    pub fn sections(&self) -> [(&'static str, &'static str, &[Row]); 4] {
-        [
+    /// The period breakdowns are included when the report has them.
+    pub fn sections(&self) -> Vec<(&'static str, &'static str, &[Row])> {
+        let mut sections: Vec<(&'static str, &'static str, &[Row])> = vec![
             ("service", "service", &self.service),
             ("channel", "channel", &self.channel),
             (
@@ -411,7 +441,12 @@ impl Breakdowns {
                 &self.service_channel,
             ),
             ("kind", "kind", &self.kind),
-        ]
+        ];
+        if !self.period.is_empty() {
+            sections.push(("period", "period", &self.period));
+            sections.push(("service_period", "service / period", &self.service_period));
+        }
+        sections
     }
 }
 
@@ -583,13 +618,85 @@ impl Summary {
                 channel: rows(by_channel, claim),
                 service_channel: cells,
                 kind,
+                period: Vec::new(),
+                service_period: Vec::new(),
             },
             rules: rule_rows,
         }
     }
 }
 
+/// The label of contacts without a readable timestamp in the period breakdowns.
+pub const NO_DATE: &str = "(no date)";
+
 impl Summary {
+    /// Adds the period breakdowns (`report --by-period`) from a tally that counted them.
+    pub fn with_periods(
+        mut self,
+        tally: &Tally,
+        period: Option<Period>,
+        claim: Option<f64>,
+    ) -> Self {
+        let Some(period) = period else {
+            return self;
+        };
+        let known = tally.periods.keys().filter_map(|(_, p)| *p);
+        let (Some(first), Some(last)) = (known.clone().min(), known.max()) else {
+            // No readable timestamp at all: one row says so.
+            let mut all = Counts::default();
+            for c in tally.periods.values() {
+                all.merge(c);
+            }
+            if all.total() > 0 {
+                self.breakdowns.period = vec![Row::new(NO_DATE.to_string(), &all, claim)];
+            }
+            return self;
+        };
+        let mut overall: BTreeMap<Option<i64>, Counts> = BTreeMap::new();
+        for ((_, p), c) in &tally.periods {
+            overall.entry(*p).or_default().merge(c);
+        }
+        let rows_for = |counts: &BTreeMap<Option<i64>, Counts>, service: Option<&str>| {
+            let mut rows: Vec<Row> = (first..=last)
+                .map(|i| {
+                    let c = counts.get(&Some(i)).copied().unwrap_or_default();
+                    Row::new(period.label(i), &c, claim)
+                })
+                .collect();
+            if let Some(c) = counts.get(&None) {
+                rows.push(Row::new(NO_DATE.to_string(), c, claim));
+            }
+            for r in &mut rows {
+                r.service = service.map(str::to_string);
+            }
+            rows
+        };
+        self.breakdowns.period = rows_for(&overall, None);
+        let mut by_service: BTreeMap<String, BTreeMap<Option<i64>, Counts>> = BTreeMap::new();
+        for ((s, p), c) in &tally.periods {
+            by_service
+                .entry(label(s))
+                .or_default()
+                .entry(*p)
+                .or_default()
+                .merge(c);
+        }
+        let order: Vec<String> = self
+            .breakdowns
+            .service
+            .iter()
+            .map(|r| r.key.clone())
+            .collect();
+        for service in order {
+            if let Some(counts) = by_service.get(&service) {
+                self.breakdowns
+                    .service_period
+                    .extend(rows_for(counts, Some(&service)));
+            }
+        }
+        self
+    }
+
     /// Adds repeat detection's findings (`run` is `None` when it did not run).
     pub fn with_repeat(mut self, tally: &Tally, rules: &RuleSet, run: Option<&RepeatRun>) -> Self {
         let Some(run) = run else {

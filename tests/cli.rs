@@ -120,7 +120,7 @@ fn every_report_format_renders() {
             "contacts 5 = value 2 + failure 2 + unclassified 1 + rejected 0",
         ),
         ("markdown", "| waste |"),
-        ("csv", "overall,,,,,5,2,2,1,0,0.500000"),
+        ("csv", "overall,,,,,,5,2,2,1,0,0.500000"),
         ("json", "\"schema\": \"demand.report/1\""),
     ] {
         let text = stdout_of(
@@ -559,4 +559,84 @@ fn rules_check_reports_warnings_and_fails_on_errors_or_denied_warnings() {
     );
     let stderr = stderr_of(demand().args(["rules", "check", "--rules"]).arg(&bad), 1);
     assert!(stderr.contains("bad.toml:3:9"), "{stderr}");
+}
+
+#[test]
+fn by_period_fills_empty_periods_and_counts_undated_contacts() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = write(dir.path(), "rules.toml", RULES);
+    let log = write(
+        dir.path(),
+        "weeks.csv",
+        "Created,Service,Notes\n\
+         30/12/2024 09:00,Waste,new bin\n\
+         05/01/2025 09:00,Waste,chasing my bin\n\
+         13/01/2025 09:00,Council Tax,pay\n\
+         no date,Waste,bins missed\n",
+    );
+    let json: Value = serde_json::from_str(&stdout_of(
+        demand()
+            .args([
+                "report",
+                "-q",
+                "--format",
+                "json",
+                "--by-period",
+                "week",
+                "--rules",
+            ])
+            .arg(&rules)
+            .arg(&log),
+    ))
+    .unwrap();
+    let period = json["breakdowns"]["period"].as_array().unwrap();
+    let got: Vec<(&str, u64, u64)> = period
+        .iter()
+        .map(|r| {
+            (
+                r["key"].as_str().unwrap(),
+                r["contacts"].as_u64().unwrap(),
+                r["failure"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("2025-W01", 2, 1),
+            ("2025-W02", 0, 0),
+            ("2025-W03", 1, 0),
+            ("(no date)", 1, 1)
+        ]
+    );
+    let per_service = json["breakdowns"]["service_period"].as_array().unwrap();
+    let waste: u64 = per_service
+        .iter()
+        .filter(|r| r["service"] == "waste")
+        .map(|r| r["contacts"].as_u64().unwrap())
+        .sum();
+    assert_eq!(waste, 3);
+    for format in ["table", "csv", "markdown"] {
+        let out = stdout_of(
+            demand()
+                .args([
+                    "report",
+                    "-q",
+                    "--by-period",
+                    "month",
+                    "--format",
+                    format,
+                    "--rules",
+                ])
+                .arg(&rules)
+                .arg(&log),
+        );
+        assert!(
+            out.contains("2024-12") && out.contains("2025-01"),
+            "{format}: {out}"
+        );
+    }
+    // Without the option there is no period breakdown.
+    let plain = report_json(&[log.to_str().unwrap()], dir.path());
+    assert!(plain["breakdowns"].get("period").is_none());
 }
