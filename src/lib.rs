@@ -22,6 +22,8 @@ pub mod repeat;
 pub mod report;
 pub mod rules;
 pub mod sample;
+pub mod show;
+pub mod starter;
 pub mod stats;
 pub mod summary;
 pub mod text;

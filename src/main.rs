@@ -264,6 +264,18 @@ enum RulesCommand {
     Check(CheckArgs),
     /// Check that every rule wins its examples and none of its counter-examples.
     Test(RulesArgs),
+    /// Write a commented starter rule file (DIR/rules.toml) that extends the built-in
+    /// rules; an existing file is never overwritten (exit 2).
+    Init(InitArgs),
+    /// Print the effective rule set (after extends, disable and redefinitions) as TOML.
+    Show(RulesArgs),
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// Directory to write rules.toml into (created if missing).
+    #[arg(value_name = "DIR", default_value = ".")]
+    dir: PathBuf,
 }
 
 #[derive(Args)]
@@ -336,6 +348,8 @@ fn main() -> ExitCode {
         Command::Classify(args) => classify_cmd(args),
         Command::Rules(RulesCommand::Check(args)) => rules_check(args),
         Command::Rules(RulesCommand::Test(args)) => rules_test(args),
+        Command::Rules(RulesCommand::Init(args)) => rules_init(args),
+        Command::Rules(RulesCommand::Show(args)) => rules_show(args),
         Command::Explain(args) => explain(args),
         Command::Sample(args) => sample_cmd(args),
         Command::Evaluate(args) => evaluate_cmd(args),
@@ -590,6 +604,22 @@ fn rules_test(args: RulesArgs) -> Result<()> {
             report.failures.len()
         )))
     }
+}
+
+fn rules_init(args: InitArgs) -> Result<()> {
+    let path = demand::starter::write(&args.dir)?;
+    say!(
+        "wrote {}: it extends the built-in rules; try `demand rules test --rules {}`",
+        path.display(),
+        path.display()
+    );
+    Ok(())
+}
+
+fn rules_show(args: RulesArgs) -> Result<()> {
+    let set = RuleSet::from_paths(&args.rules)?;
+    say!("{}", demand::show::to_toml(&set).trim_end());
+    Ok(())
 }
 
 fn explain(args: ExplainArgs) -> Result<()> {

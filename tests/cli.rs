@@ -560,3 +560,138 @@ fn rules_check_reports_warnings_and_fails_on_errors_or_denied_warnings() {
     let stderr = stderr_of(demand().args(["rules", "check", "--rules"]).arg(&bad), 1);
     assert!(stderr.contains("bad.toml:3:9"), "{stderr}");
 }
+
+/// A local file extending the built-in rules: one disabled, one redefined, one added, and
+/// a channel spelling moved.
+const LOCAL: &str = r#"
+extends = "council"
+disable = ["v-catchall-advised"]
+[ruleset]
+name = "local"
+[channels]
+email = ["mail"]
+[[rule]]
+id = "f-chasing-any-update"
+class = "failure"
+kind = "progress-chasing"
+priority = 45
+phrases = ["any news"]
+examples = ["any news on my claim"]
+[[rule]]
+id = "local-beach-hut"
+class = "value"
+kind = "booking"
+priority = 14
+phrases = ["beach hut*"]
+examples = ["hire a beach hut"]
+"#;
+
+#[test]
+fn a_local_file_extends_the_default_disables_redefines_and_adds() {
+    let dir = tempfile::tempdir().unwrap();
+    let local = write(dir.path(), "local.toml", LOCAL);
+    let shown = stdout_of(demand().args(["rules", "show", "--rules"]).arg(&local));
+    let default = stdout_of(demand().args(["rules", "show"]));
+    let ids = |toml: &str| -> Vec<String> {
+        toml.lines()
+            .filter_map(|l| l.strip_prefix("id = "))
+            .map(|s| s.trim_matches('\'').to_string())
+            .collect()
+    };
+    let (mine, base) = (ids(&shown), ids(&default));
+    assert!(!mine.contains(&"v-catchall-advised".to_string()));
+    assert!(base.contains(&"v-catchall-advised".to_string()));
+    assert_eq!(mine.last().unwrap(), "local-beach-hut");
+    let pos = |ids: &[String], id: &str| ids.iter().position(|x| x == id).unwrap();
+    // Redefined in place: same position as in the default set.
+    assert_eq!(
+        pos(&mine, "f-chasing-any-update"),
+        pos(&base, "f-chasing-any-update")
+    );
+    assert!(shown.contains("phrases = ['any news']"), "{shown}");
+    assert!(shown.contains("name = 'local'"));
+
+    // The shown set loads back and classifies the same.
+    let flat = write(dir.path(), "flat.toml", &shown);
+    let again = stdout_of(demand().args(["rules", "show", "--rules"]).arg(&flat));
+    let body = |t: &str| -> String {
+        t.lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(body(&again), body(&shown));
+
+    for rules in [&local, &flat] {
+        let out = stdout_of(
+            demand()
+                .args(["explain", "any news about the beach hut"])
+                .arg("--rules")
+                .arg(rules),
+        );
+        assert!(
+            out.starts_with("class failure  kind progress-chasing  rule f-chasing-any-update"),
+            "{out}"
+        );
+        assert!(out.contains("local-beach-hut"), "{out}");
+        // "any update" now belongs to nobody's chasing rule.
+        let out = stdout_of(
+            demand()
+                .args(["explain", "any update"])
+                .arg("--rules")
+                .arg(rules),
+        );
+        assert!(!out.contains("f-chasing-any-update"), "{out}");
+    }
+    stdout_of(demand().args(["rules", "test", "--rules"]).arg(&local));
+}
+
+#[test]
+fn extends_problems_are_errors_with_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(
+        dir.path(),
+        "bad.toml",
+        "extends = \"council\"\ndisable = [\"no-such-rule\"]\n",
+    );
+    let err = stderr_of(demand().args(["rules", "check", "--rules"]).arg(&bad), 1);
+    assert!(
+        err.contains("bad.toml:2:12: disable: no rule \"no-such-rule\""),
+        "{err}"
+    );
+    let missing = write(dir.path(), "missing.toml", "extends = \"gone.toml\"\n");
+    let err = stderr_of(demand().args(["rules", "show", "--rules"]).arg(&missing), 2);
+    assert!(
+        err.contains("missing.toml:1:11: extends \"gone.toml\""),
+        "{err}"
+    );
+    write(dir.path(), "a.toml", "extends = \"b.toml\"\n");
+    write(dir.path(), "b.toml", "extends = \"a.toml\"\n");
+    let err = stderr_of(
+        demand()
+            .args(["rules", "check", "--rules"])
+            .arg(dir.path().join("a.toml")),
+        1,
+    );
+    assert!(err.contains("b.toml:1:11: extends cycle:"), "{err}");
+}
+
+#[test]
+fn rules_init_writes_a_starter_that_passes_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("rules");
+    stdout_of(demand().args(["rules", "init"]).arg(&target));
+    let file = target.join("rules.toml");
+    let text = fs::read_to_string(&file).unwrap();
+    assert!(text.contains("extends = \"council\""));
+    for condition in ["phrases = ", "all = ", "regex = ", "unless = ", "fields = "] {
+        assert!(text.contains(condition), "no {condition} example");
+    }
+    let out = stdout_of(demand().args(["rules", "test", "--rules"]).arg(&file));
+    assert!(out.ends_with(" passed, 0 failed\n"), "{out}");
+    stdout_of(demand().args(["rules", "check", "--rules"]).arg(&file));
+    fs::write(&file, "# mine\n").unwrap();
+    let err = stderr_of(demand().args(["rules", "init"]).arg(&target), 2);
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(fs::read_to_string(&file).unwrap(), "# mine\n");
+}
