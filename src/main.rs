@@ -145,6 +145,16 @@ fn run_inputs(
     args: &InputArgs,
     sink: Option<&mut dyn RowSink>,
 ) -> Result<RunResult> {
+    run_observed(matcher, args, sink, &()).map(|(run, ())| run)
+}
+
+/// [`run_inputs`] with an observer of every contact (`rules stats`).
+fn run_observed<O: pipeline::Observer>(
+    matcher: &Matcher,
+    args: &InputArgs,
+    sink: Option<&mut dyn RowSink>,
+    observer: &O,
+) -> Result<(RunResult, O::State)> {
     let mut rejects = match &args.rejects {
         Some(path) => {
             let mut writer = csv::Writer::from_writer(Output::create(Some(path))?);
@@ -155,12 +165,13 @@ fn run_inputs(
         }
         None => None,
     };
-    let run = pipeline::run(
+    let (run, observed) = pipeline::run_observed(
         matcher,
         &inputs(args),
         &options(args),
         sink,
         rejects.as_mut().map(|r| r as &mut dyn pipeline::RejectSink),
+        observer,
     )?;
     notes(args, &run);
     if let Some(r) = rejects {
@@ -188,7 +199,7 @@ fn run_inputs(
             }
         )));
     }
-    Ok(run)
+    Ok((run, observed))
 }
 
 #[derive(Args)]
@@ -269,6 +280,29 @@ enum RulesCommand {
     Init(InitArgs),
     /// Print the effective rule set (after extends, disable and redefinitions) as TOML.
     Show(RulesArgs),
+    /// Measure rules on logs: coverage, wins, overlaps and conflicts per rule, rules that
+    /// never match, and the most frequent words and phrases of contacts no rule matched
+    /// (free text from the logs: read it before sharing).
+    Stats(StatsArgs),
+}
+
+#[derive(Args)]
+struct StatsArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: demand::rule_stats::StatsFormat,
+    /// How many words and phrases of each length to list.
+    #[arg(long, value_name = "N", default_value = "25")]
+    top: usize,
+    /// List only words and phrases found in at least N contacts (a phrase seen once says
+    /// little about demand and is the likeliest to be personal).
+    #[arg(long, value_name = "N", default_value = "2")]
+    min_contacts: u64,
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -350,6 +384,7 @@ fn main() -> ExitCode {
         Command::Rules(RulesCommand::Test(args)) => rules_test(args),
         Command::Rules(RulesCommand::Init(args)) => rules_init(args),
         Command::Rules(RulesCommand::Show(args)) => rules_show(args),
+        Command::Rules(RulesCommand::Stats(args)) => rules_stats(args),
         Command::Explain(args) => explain(args),
         Command::Sample(args) => sample_cmd(args),
         Command::Evaluate(args) => evaluate_cmd(args),
@@ -604,6 +639,23 @@ fn rules_test(args: RulesArgs) -> Result<()> {
             report.failures.len()
         )))
     }
+}
+
+fn rules_stats(args: StatsArgs) -> Result<()> {
+    use demand::rule_stats::{RuleStats, StatsObserver};
+    let matcher = load_matcher(&args.input.rules)?;
+    let observer = StatsObserver::new(matcher.ruleset());
+    let (run, state) = run_observed(&matcher, &args.input, None, &observer)?;
+    let stats = RuleStats::new(
+        matcher.ruleset(),
+        &run.tally,
+        state,
+        args.top,
+        args.min_contacts,
+    );
+    let mut out = Output::create(args.output.as_deref())?;
+    out.write_bytes(stats.render(args.format).as_bytes())?;
+    out.finish()
 }
 
 fn rules_init(args: InitArgs) -> Result<()> {

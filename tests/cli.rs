@@ -695,3 +695,77 @@ fn rules_init_writes_a_starter_that_passes_and_never_overwrites() {
     assert!(err.contains("already exists"), "{err}");
     assert_eq!(fs::read_to_string(&file).unwrap(), "# mine\n");
 }
+
+#[test]
+fn rules_stats_agrees_with_the_report_and_lists_what_no_rule_matched() {
+    let json = |cmd: &mut Command| -> Value { serde_json::from_str(&stdout_of(cmd)).unwrap() };
+    let stats = json(demand().args([
+        "rules",
+        "stats",
+        "fixtures/contacts.csv",
+        "--format",
+        "json",
+        "-q",
+    ]));
+    let report = json(demand().args(["report", "fixtures/contacts.csv", "--format", "json", "-q"]));
+    assert_eq!(stats["schema"], "demand.rule-stats/1");
+    let contacts = stats["contacts"].as_u64().unwrap();
+    assert_eq!(contacts, 400);
+    assert_eq!(report["totals"]["contacts"], 400);
+    let rules = stats["rules"].as_array().unwrap();
+    let report_rules = report["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), report_rules.len());
+    let mut never = Vec::new();
+    for (s, r) in rules.iter().zip(report_rules) {
+        assert_eq!(s["id"], r["id"]);
+        assert_eq!(s["hits"], r["hits"], "{}", s["id"]);
+        assert_eq!(s["wins"], r["wins"], "{}", s["id"]);
+        let hits = s["hits"].as_u64().unwrap();
+        let coverage = s["coverage"].as_f64().unwrap();
+        assert!((coverage - hits as f64 / contacts as f64).abs() < 1e-9);
+        assert!(s["conflicts"].as_u64().unwrap() <= hits);
+        for o in s["overlaps"].as_array().unwrap() {
+            assert!(o["contacts"].as_u64().unwrap() <= hits);
+        }
+        if hits == 0 {
+            never.push(s["id"].as_str().unwrap().to_string());
+        }
+    }
+    let listed: Vec<String> = stats["never_matched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(listed, never);
+    // The default class is unclassified, so "matched by no rule" is "unclassified".
+    let u = &stats["unmatched"];
+    assert_eq!(u["contacts"], report["totals"]["unclassified"]);
+    assert_eq!(u["undercount"], 0);
+    let words = u["words"].as_array().unwrap();
+    assert!(!words.is_empty());
+    for w in words {
+        assert!(w["contacts"].as_u64().unwrap() >= 2);
+        let text = w["text"].as_str().unwrap();
+        assert!(!demand::ngrams::is_stop_word(text), "{text}");
+    }
+
+    let table = stdout_of(demand().args(["rules", "stats", "fixtures/contacts.csv", "-q"]));
+    assert!(table.contains("never matched ("), "{table}");
+    assert!(table.contains("two-word phrases:"), "{table}");
+    let csv = stdout_of(demand().args([
+        "rules",
+        "stats",
+        "fixtures/contacts.csv",
+        "-q",
+        "--format",
+        "csv",
+    ]));
+    assert!(
+        csv.starts_with("section,key,class,kind,priority,contacts,share,wins,conflicts,overlaps\n")
+    );
+    assert_eq!(
+        csv.lines().filter(|l| l.starts_with("rule,")).count(),
+        rules.len()
+    );
+}
