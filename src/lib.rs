@@ -13,6 +13,7 @@ pub mod columns;
 pub mod error;
 pub mod evaluate;
 pub mod examples;
+pub mod explain;
 pub mod input;
 pub mod lint;
 pub mod ngrams;

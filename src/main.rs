@@ -2,7 +2,7 @@
 #![forbid(unsafe_code)]
 
 use clap::{Args, Parser, Subcommand};
-use demand::classify::{Matcher, Scratch, SimpleContact};
+use demand::classify::{Matcher, SimpleContact};
 use demand::columns::Mapping;
 use demand::error::{Error, Result};
 use demand::evaluate::{self, Collector};
@@ -100,6 +100,9 @@ struct InputArgs {
     /// count, or a share of the rows read such as 5%.
     #[arg(long, value_name = "N|P%", value_parser = parse_limit)]
     max_rejects: Option<Limit>,
+    /// Set by `classify --explain`, not an option of its own.
+    #[arg(skip)]
+    explain: bool,
 }
 
 /// A ceiling on rejected rows.
@@ -225,6 +228,10 @@ struct ClassifyArgs {
     /// Write rows to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Also append demand_matched (every matching rule, in precedence order) and
+    /// demand_why (why the winner won).
+    #[arg(long)]
+    explain: bool,
 }
 
 #[derive(Args)]
@@ -420,6 +427,7 @@ fn options(args: &InputArgs) -> Options {
             format: args.date_format.clone(),
         },
         repeat: !args.no_repeat,
+        explain: args.explain,
         ..Options::default()
     };
     if let Some(t) = args.threads {
@@ -502,6 +510,7 @@ fn report_cmd(args: ReportArgs) -> Result<()> {
 /// Writes classified rows to an [`Output`].
 struct CsvSink {
     out: Output,
+    explain: bool,
 }
 
 impl RowSink for CsvSink {
@@ -510,7 +519,13 @@ impl RowSink for CsvSink {
         let _ = w.write_record(
             header
                 .iter()
-                .chain(OUTPUT_COLUMNS.iter().map(|c| c.as_bytes())),
+                .chain(OUTPUT_COLUMNS.iter().map(|c| c.as_bytes()))
+                .chain(
+                    pipeline::EXPLAIN_COLUMNS
+                        .iter()
+                        .filter(|_| self.explain)
+                        .map(|c| c.as_bytes()),
+                ),
         );
         let bytes = w.into_inner().unwrap_or_default();
         self.out.write_bytes(&bytes)
@@ -525,8 +540,11 @@ fn classify_cmd(args: ClassifyArgs) -> Result<()> {
     let matcher = load_matcher(&args.input.rules)?;
     let mut sink = CsvSink {
         out: Output::create(args.output.as_deref())?,
+        explain: args.explain,
     };
-    run_inputs(&matcher, &args.input, Some(&mut sink))?;
+    let mut input = args.input;
+    input.explain = args.explain;
+    run_inputs(&matcher, &input, Some(&mut sink))?;
     sink.out.finish()
 }
 
@@ -683,25 +701,7 @@ fn explain(args: ExplainArgs) -> Result<()> {
         code: args.code.as_deref(),
         slots: matcher.slots(),
     };
-    let mut scratch = Scratch::default();
-    let decision = matcher.classify(&contact, &mut scratch);
-    say!(
-        "class {}  kind {}  rule {}",
-        decision.class,
-        matcher.kind(decision),
-        matcher.rule_id(decision)
-    );
-    let mut matched = scratch.matched.clone();
-    matched.sort_unstable();
-    for r in matched {
-        let rule = matcher.rule(r as usize);
-        say!(
-            "  matched {:<36} {:<8} {:<24} priority {}",
-            rule.id,
-            rule.class.name(),
-            rule.kind,
-            rule.priority
-        );
-    }
+    let explanation = demand::explain::explain(&matcher, &contact);
+    say!("{}", explanation.render(&matcher).trim_end());
     Ok(())
 }

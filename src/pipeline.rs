@@ -39,6 +39,8 @@ pub struct Options {
     pub dates: TimeParser,
     /// Detect repeat contacts when the rules enable it (`--no-repeat` clears this).
     pub repeat: bool,
+    /// Append [`EXPLAIN_COLUMNS`] to classified rows (`classify --explain`).
+    pub explain: bool,
 }
 
 impl Default for Options {
@@ -53,6 +55,7 @@ impl Default for Options {
             encoding: Encoding::Auto,
             dates: TimeParser::default(),
             repeat: true,
+            explain: false,
         }
     }
 }
@@ -142,6 +145,11 @@ pub const REJECTS_KEPT: usize = 20;
 
 /// The extra columns `classify` appends.
 pub const OUTPUT_COLUMNS: [&str; 3] = ["demand_class", "demand_kind", "demand_rule"];
+
+/// The columns `classify --explain` appends after those: every matching rule id in
+/// precedence order (`;`-separated), and why the row got its class
+/// ([`crate::explain::why`], or the repeat that made it failure demand).
+pub const EXPLAIN_COLUMNS: [&str; 2] = ["demand_matched", "demand_why"];
 
 /// One input's layout, shared by the tasks that process its chunks.
 struct FileCtx {
@@ -458,6 +466,7 @@ impl<'m> Reader<'m> {
                                 ctx: &ctx,
                                 dates: &opts.dates,
                                 write_rows,
+                                explain: opts.explain,
                                 pass,
                                 seq: s,
                                 observer,
@@ -623,6 +632,8 @@ struct Work<'a, O> {
     ctx: &'a FileCtx,
     dates: &'a TimeParser,
     write_rows: bool,
+    /// Append [`EXPLAIN_COLUMNS`] to written rows.
+    explain: bool,
     pass: Pass<'a>,
     seq: u64,
     observer: &'a O,
@@ -849,12 +860,31 @@ impl<O: Observer> Work<'_, O> {
                         matcher.rule_id(decision),
                     ),
                 };
+                let base = [class.as_bytes(), kind.as_bytes(), rule.as_bytes()];
                 // Writing to a Vec cannot fail.
-                let _ = w.write_record(record.iter().chain([
-                    class.as_bytes(),
-                    kind.as_bytes(),
-                    rule.as_bytes(),
-                ]));
+                let _ = if self.explain {
+                    let ids: Vec<&str> = crate::explain::ranked(matcher, &scratch.matched)
+                        .into_iter()
+                        .map(|r| matcher.rule(r).id.as_str())
+                        .collect();
+                    let mut why = crate::explain::why(matcher, decision, &scratch.matched);
+                    if let RepeatMark::Repeat { converted: true } = mark {
+                        why = format!(
+                            "repeat: same key as a contact at most {} days before ([repeat]); \
+                             the text alone: {why}",
+                            rules.repeat.window_days
+                        );
+                    }
+                    let extra = [ids.join(";").into_bytes(), why.into_bytes()];
+                    w.write_record(
+                        record
+                            .iter()
+                            .chain(base)
+                            .chain(extra.iter().map(Vec::as_slice)),
+                    )
+                } else {
+                    w.write_record(record.iter().chain(base))
+                };
             }
         }
         tally.rejected = out.rejects.len() as u64;

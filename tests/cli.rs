@@ -769,3 +769,73 @@ fn rules_stats_agrees_with_the_report_and_lists_what_no_rule_matched() {
         rules.len()
     );
 }
+
+#[test]
+fn explain_shows_spans_vetoes_and_why_the_winner_won() {
+    let out = stdout_of(demand().args([
+        "explain",
+        "Cust CHASING new HB claim, any update? complaint re neighbour",
+    ]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("class failure  kind progress-chasing  rule f-chasing-"));
+    assert_eq!(
+        lines[1],
+        "text (line 1, normalised): \"cust chasing new hb claim any update complaint re neighbour\""
+    );
+    assert!(out.contains("phrase \"any update\" at 26..36"), "{out}");
+    assert!(out.contains("found \"chasing\" at 5..12"), "{out}");
+    assert!(out.contains("  vetoed  f-complaint-general"), "{out}");
+    assert!(out.contains("unless \"neighbour\" at 50..59"), "{out}");
+    let why = lines.last().unwrap();
+    assert!(why.starts_with("why: f-chasing-"), "{why}");
+    assert!(why.contains("earlier in the rule order"), "{why}");
+}
+
+#[test]
+fn classify_explain_adds_matched_rules_and_a_reason_and_changes_nothing_else() {
+    let read = |explain: bool| -> Vec<csv::StringRecord> {
+        let mut cmd = demand();
+        cmd.args(["classify", "fixtures/contacts.csv", "-q"]);
+        if explain {
+            cmd.arg("--explain");
+        }
+        let out = stdout_of(&mut cmd);
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(out.as_bytes())
+            .records()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    let (plain, explained) = (read(false), read(true));
+    assert_eq!(plain.len(), 401);
+    assert_eq!(explained.len(), plain.len());
+    let header = &explained[0];
+    let n = header.len();
+    assert_eq!(&header[n - 2], "demand_matched");
+    assert_eq!(&header[n - 1], "demand_why");
+    let (mut several, mut repeats) = (0, 0);
+    for (p, e) in plain.iter().zip(&explained).skip(1) {
+        let same: Vec<&str> = e.iter().take(n - 2).collect();
+        assert_eq!(same, p.iter().collect::<Vec<_>>());
+        let (rule, matched, why) = (&e[n - 3], &e[n - 2], &e[n - 1]);
+        if rule == "repeat" {
+            // Repeat detection made it failure demand, whatever the text said.
+            assert!(why.starts_with("repeat: "), "{why}");
+            repeats += 1;
+        } else if rule == "-" {
+            assert_eq!(matched, "");
+            assert!(why.starts_with("no rule matched"), "{why}");
+        } else {
+            let ids: Vec<&str> = matched.split(';').collect();
+            assert_eq!(ids[0], rule);
+            assert!(why.starts_with(rule), "{why}");
+            if ids.len() > 1 {
+                several += 1;
+                assert!(why.contains(&format!("({})", ids[1])), "{why}");
+            }
+        }
+    }
+    assert!(several > 50, "{several} rows with several matching rules");
+    assert!(repeats > 0, "the fixture has repeat contacts");
+}
