@@ -306,8 +306,7 @@ impl RuleStats {
                 .iter()
                 .map(|o| format!("{} ({})", o.rule, o.contacts))
                 .collect();
-            let _ = writeln!(
-                out,
+            let line = format!(
                 "{:<36} {:<7} {:>6} {:>7.1}% {:>6} {:>9}  {}",
                 r.id,
                 r.class.name(),
@@ -317,6 +316,7 @@ impl RuleStats {
                 r.conflicts,
                 overlaps.join(", ")
             );
+            let _ = writeln!(out, "{}", line.trim_end());
         }
         let _ = writeln!(
             out,

@@ -287,3 +287,65 @@ fn classify_explain_adds_matched_rules_and_a_reason_and_changes_nothing_else() {
     assert!(several > 50, "{several} rows with several matching rules");
     assert!(repeats > 0, "the fixture has repeat contacts");
 }
+
+#[test]
+fn rules_stats_phrase_memory_is_bounded_and_the_undercount_reported() {
+    // 5000 contacts, each with three words seen nowhere else (15000 distinct words, more
+    // than the 2 x 4096 a counter holds) and one phrase they all share.
+    let dir = tempfile::tempdir().unwrap();
+    let word = |mut n: usize| -> String {
+        let mut w = String::from("q");
+        for _ in 0..4 {
+            w.push((b'a' + (n % 26) as u8) as char);
+            n /= 26;
+        }
+        w
+    };
+    let mut log = String::from("id,notes\n");
+    for i in 0..5000 {
+        log.push_str(&format!(
+            "{i},zebra crossing {} {} {}\n",
+            word(3 * i),
+            word(3 * i + 1),
+            word(3 * i + 2)
+        ));
+    }
+    let log = write(dir.path(), "log.csv", &log);
+    let rules = write(
+        dir.path(),
+        "none.toml",
+        "[[rule]]\nid = \"never\"\nclass = \"value\"\nkind = \"payment\"\nphrases = [\"xylophone\"]\n",
+    );
+    let out = stdout_of(
+        demand()
+            .args(["rules", "stats", "-q", "--format", "json", "--rules"])
+            .arg(&rules)
+            .arg(&log),
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let u = &v["unmatched"];
+    assert_eq!(u["contacts"], 5000);
+    let undercount = u["undercount"].as_u64().unwrap();
+    assert!(
+        undercount > 0,
+        "15000 distinct words must overflow the counter"
+    );
+    // The bound of docs/rules.md: at most N / 4097 for N counted occurrences.
+    assert!(undercount <= 5000 * 5 / 4097, "{undercount}");
+    for (list, top) in [("words", "crossing"), ("phrases2", "zebra crossing")] {
+        let first = &u[list][0];
+        assert_eq!(first["text"], top, "{list}");
+        let n = first["contacts"].as_u64().unwrap();
+        assert!(n <= 5000 && n + undercount >= 5000, "{list}: {n}");
+    }
+    let table = stdout_of(
+        demand()
+            .args(["rules", "stats", "-q", "--rules"])
+            .arg(&rules)
+            .arg(&log),
+    );
+    assert!(
+        table.contains(&format!("counts may be up to {undercount} low")),
+        "{table}"
+    );
+}
