@@ -32,7 +32,7 @@ enum Command {
     Report(ReportArgs),
     /// Write every input row with demand_class, demand_kind and demand_rule appended.
     Classify(ClassifyArgs),
-    /// Check and test rule files.
+    /// Write, check, test, show and measure rule files.
     #[command(subcommand)]
     Rules(RulesCommand),
     /// Show how the rules classify one piece of text.
