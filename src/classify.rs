@@ -353,8 +353,9 @@ impl Matcher {
         }
     }
 
-    /// Precedence: higher priority, then failure over value, then the earlier rule.
-    fn beats(&self, a: usize, b: usize) -> bool {
+    /// Whether rule `a` wins over rule `b` when both match. Precedence: higher priority,
+    /// then failure over value, then the earlier rule.
+    pub fn beats(&self, a: usize, b: usize) -> bool {
         let (ra, rb) = (&self.rules.rules[a], &self.rules.rules[b]);
         (
             ra.priority,

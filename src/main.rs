@@ -2,7 +2,7 @@
 #![forbid(unsafe_code)]
 
 use clap::{Args, Parser, Subcommand};
-use demand::classify::{Matcher, Scratch, SimpleContact};
+use demand::classify::{Matcher, SimpleContact};
 use demand::columns::Mapping;
 use demand::error::{Error, Result};
 use demand::evaluate::{self, Collector};
@@ -33,7 +33,7 @@ enum Command {
     Report(ReportArgs),
     /// Write every input row with demand_class, demand_kind and demand_rule appended.
     Classify(ClassifyArgs),
-    /// Check and test rule files.
+    /// Write, check, test, show and measure rule files.
     #[command(subcommand)]
     Rules(RulesCommand),
     /// Show how the rules classify one piece of text.
@@ -147,6 +147,17 @@ fn run_inputs(
     opts: &Options,
     sink: Option<&mut dyn RowSink>,
 ) -> Result<RunResult> {
+    run_observed(matcher, args, opts, sink, &()).map(|(run, ())| run)
+}
+
+/// [`run_inputs`] with an observer of every contact (`rules stats`).
+fn run_observed<O: pipeline::Observer>(
+    matcher: &Matcher,
+    args: &InputArgs,
+    opts: &Options,
+    sink: Option<&mut dyn RowSink>,
+    observer: &O,
+) -> Result<(RunResult, O::State)> {
     let mut rejects = match &args.rejects {
         Some(path) => {
             let mut writer = csv::Writer::from_writer(Output::create(Some(path))?);
@@ -157,12 +168,13 @@ fn run_inputs(
         }
         None => None,
     };
-    let run = pipeline::run(
+    let (run, observed) = pipeline::run_observed(
         matcher,
         &inputs(args),
         opts,
         sink,
         rejects.as_mut().map(|r| r as &mut dyn pipeline::RejectSink),
+        observer,
     )?;
     notes(args, &run);
     if let Some(r) = rejects {
@@ -190,7 +202,7 @@ fn run_inputs(
             }
         )));
     }
-    Ok(run)
+    Ok((run, observed))
 }
 
 #[derive(Args)]
@@ -219,6 +231,10 @@ struct ClassifyArgs {
     /// Write rows to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Also append demand_matched (every matching rule, in precedence order) and
+    /// demand_why (why the winner won).
+    #[arg(long)]
+    explain: bool,
 }
 
 #[derive(Args)]
@@ -269,6 +285,41 @@ enum RulesCommand {
     Check(CheckArgs),
     /// Check that every rule wins its examples and none of its counter-examples.
     Test(RulesArgs),
+    /// Write a commented starter rule file (DIR/rules.toml) that extends the built-in
+    /// rules; an existing file is never overwritten (exit 2).
+    Init(InitArgs),
+    /// Print the effective rule set (after extends, disable and redefinitions) as TOML.
+    Show(RulesArgs),
+    /// Measure rules on logs: coverage, wins, overlaps and conflicts per rule, rules that
+    /// never match, and the most frequent words and phrases of contacts no rule matched
+    /// (free text from the logs: read it before sharing).
+    Stats(StatsArgs),
+}
+
+#[derive(Args)]
+struct StatsArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: demand::rule_stats::StatsFormat,
+    /// How many words and phrases of each length to list.
+    #[arg(long, value_name = "N", default_value = "25")]
+    top: usize,
+    /// List only words and phrases found in at least N contacts (a phrase seen once says
+    /// little about demand and is the likeliest to be personal).
+    #[arg(long, value_name = "N", default_value = "2")]
+    min_contacts: u64,
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// Directory to write rules.toml into (created if missing).
+    #[arg(value_name = "DIR", default_value = ".")]
+    dir: PathBuf,
 }
 
 #[derive(Args)]
@@ -341,6 +392,9 @@ fn main() -> ExitCode {
         Command::Classify(args) => classify_cmd(args),
         Command::Rules(RulesCommand::Check(args)) => rules_check(args),
         Command::Rules(RulesCommand::Test(args)) => rules_test(args),
+        Command::Rules(RulesCommand::Init(args)) => rules_init(args),
+        Command::Rules(RulesCommand::Show(args)) => rules_show(args),
+        Command::Rules(RulesCommand::Stats(args)) => rules_stats(args),
         Command::Explain(args) => explain(args),
         Command::Sample(args) => sample_cmd(args),
         Command::Evaluate(args) => evaluate_cmd(args),
@@ -459,6 +513,7 @@ fn report_cmd(args: ReportArgs) -> Result<()> {
 /// Writes classified rows to an [`Output`].
 struct CsvSink {
     out: Output,
+    explain: bool,
 }
 
 impl RowSink for CsvSink {
@@ -467,7 +522,13 @@ impl RowSink for CsvSink {
         let _ = w.write_record(
             header
                 .iter()
-                .chain(OUTPUT_COLUMNS.iter().map(|c| c.as_bytes())),
+                .chain(OUTPUT_COLUMNS.iter().map(|c| c.as_bytes()))
+                .chain(
+                    pipeline::EXPLAIN_COLUMNS
+                        .iter()
+                        .filter(|_| self.explain)
+                        .map(|c| c.as_bytes()),
+                ),
         );
         let bytes = w.into_inner().unwrap_or_default();
         self.out.write_bytes(&bytes)
@@ -482,13 +543,11 @@ fn classify_cmd(args: ClassifyArgs) -> Result<()> {
     let matcher = load_matcher(&args.input.rules)?;
     let mut sink = CsvSink {
         out: Output::create(args.output.as_deref())?,
+        explain: args.explain,
     };
-    run_inputs(
-        &matcher,
-        &args.input,
-        &options(&args.input),
-        Some(&mut sink),
-    )?;
+    let mut opts = options(&args.input);
+    opts.explain = args.explain;
+    run_inputs(&matcher, &args.input, &opts, Some(&mut sink))?;
     sink.out.finish()
 }
 
@@ -613,6 +672,45 @@ fn rules_test(args: RulesArgs) -> Result<()> {
     }
 }
 
+fn rules_stats(args: StatsArgs) -> Result<()> {
+    use demand::rule_stats::{RuleStats, StatsObserver};
+    let matcher = load_matcher(&args.input.rules)?;
+    let observer = StatsObserver::new(matcher.ruleset());
+    let (run, state) = run_observed(
+        &matcher,
+        &args.input,
+        &options(&args.input),
+        None,
+        &observer,
+    )?;
+    let stats = RuleStats::new(
+        matcher.ruleset(),
+        &run.tally,
+        state,
+        args.top,
+        args.min_contacts,
+    );
+    let mut out = Output::create(args.output.as_deref())?;
+    out.write_bytes(stats.render(args.format).as_bytes())?;
+    out.finish()
+}
+
+fn rules_init(args: InitArgs) -> Result<()> {
+    let path = demand::starter::write(&args.dir)?;
+    say!(
+        "wrote {}: it extends the built-in rules; try `demand rules test --rules {}`",
+        path.display(),
+        path.display()
+    );
+    Ok(())
+}
+
+fn rules_show(args: RulesArgs) -> Result<()> {
+    let set = RuleSet::from_paths(&args.rules)?;
+    say!("{}", demand::show::to_toml(&set).trim_end());
+    Ok(())
+}
+
 fn explain(args: ExplainArgs) -> Result<()> {
     let matcher = load_matcher(&args.rules)?;
     let contact = SimpleContact {
@@ -622,25 +720,7 @@ fn explain(args: ExplainArgs) -> Result<()> {
         code: args.code.as_deref(),
         slots: matcher.slots(),
     };
-    let mut scratch = Scratch::default();
-    let decision = matcher.classify(&contact, &mut scratch);
-    say!(
-        "class {}  kind {}  rule {}",
-        decision.class,
-        matcher.kind(decision),
-        matcher.rule_id(decision)
-    );
-    let mut matched = scratch.matched.clone();
-    matched.sort_unstable();
-    for r in matched {
-        let rule = matcher.rule(r as usize);
-        say!(
-            "  matched {:<36} {:<8} {:<24} priority {}",
-            rule.id,
-            rule.class.name(),
-            rule.kind,
-            rule.priority
-        );
-    }
+    let explanation = demand::explain::explain(&matcher, &contact);
+    say!("{}", explanation.render(&matcher).trim_end());
     Ok(())
 }

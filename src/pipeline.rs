@@ -7,7 +7,7 @@
 //! not depend on scheduling. At most a few chunks per thread are in flight, so memory
 //! follows the chunk size, not the input size.
 
-use crate::classify::{Contact, Matcher, Scratch};
+use crate::classify::{Contact, Decision, Matcher, Scratch};
 use crate::columns::{ColumnMap, Field, Mapping};
 use crate::error::{Error, Result};
 use crate::input::{Chunk, Chunker, Encoding, InputPath, Source};
@@ -42,6 +42,8 @@ pub struct Options {
     pub repeat: bool,
     /// Count contacts by period too (`report --by-period`).
     pub period: Option<Period>,
+    /// Append [`EXPLAIN_COLUMNS`] to classified rows (`classify --explain`).
+    pub explain: bool,
 }
 
 impl Default for Options {
@@ -57,6 +59,7 @@ impl Default for Options {
             dates: TimeParser::default(),
             repeat: true,
             period: None,
+            explain: false,
         }
     }
 }
@@ -90,6 +93,33 @@ pub trait RejectSink {
     fn reject(&mut self, reject: &Reject) -> Result<()>;
 }
 
+/// Looks at every classified contact, for commands that need more than the tally
+/// (`demand rules stats`). Each chunk gets its own state, filled on a worker thread; the
+/// states are merged in input order, so results do not depend on scheduling. `()` observes
+/// nothing, at no cost.
+pub trait Observer: Sync {
+    type State: Send + Default;
+    /// One contact: its decision from the rules, what repeat detection made of it, every
+    /// rule that matched it, and its normalised text (each text column and the code on its
+    /// own line).
+    fn contact(
+        &self,
+        state: &mut Self::State,
+        decision: Decision,
+        mark: RepeatMark,
+        matched: &[u32],
+        text: &ContactText,
+    );
+    /// Folds `from`, the state of a later chunk, into `into`.
+    fn merge(&self, into: &mut Self::State, from: Self::State);
+}
+
+impl Observer for () {
+    type State = ();
+    fn contact(&self, _: &mut (), _: Decision, _: RepeatMark, _: &[u32], _: &ContactText) {}
+    fn merge(&self, _: &mut (), _: ()) {}
+}
+
 /// What a run produced besides the rows.
 #[derive(Debug)]
 pub struct RunResult {
@@ -119,6 +149,13 @@ pub const REJECTS_KEPT: usize = 20;
 
 /// The extra columns `classify` appends.
 pub const OUTPUT_COLUMNS: [&str; 3] = ["demand_class", "demand_kind", "demand_rule"];
+
+/// The columns `classify --explain` appends after those: every matching rule id in
+/// precedence order (`;`-separated), why the row got its class
+/// ([`crate::explain::why`], or the repeat that made it failure demand), and for a repeat
+/// the row number of the previous contact in its chain (1-based over the run's data rows,
+/// inputs in order, rejected rows included).
+pub const EXPLAIN_COLUMNS: [&str; 3] = ["demand_matched", "demand_why", "demand_repeat_of"];
 
 /// One input's layout, shared by the tasks that process its chunks.
 struct FileCtx {
@@ -160,8 +197,10 @@ struct Linked<'a> {
     chunk_first: Vec<u64>,
 }
 
-struct ChunkResult {
+struct ChunkResult<S> {
     input: usize,
+    /// The observer's state for this chunk (second pass).
+    observed: S,
     tally: Tally,
     rows: Vec<u8>,
     records: u64,
@@ -213,16 +252,33 @@ pub fn run(
     sink: Option<&mut dyn RowSink>,
     reject_sink: Option<&mut dyn RejectSink>,
 ) -> Result<RunResult> {
+    run_observed(matcher, inputs, opts, sink, reject_sink, &()).map(|(run, ())| run)
+}
+
+/// [`run`], with `observer` shown every classified contact; returns its merged state too.
+pub fn run_observed<O: Observer>(
+    matcher: &Matcher,
+    inputs: &[InputPath],
+    opts: &Options,
+    sink: Option<&mut dyn RowSink>,
+    reject_sink: Option<&mut dyn RejectSink>,
+    observer: &O,
+) -> Result<(RunResult, O::State)> {
     let config = &matcher.ruleset().repeat;
     if !(opts.repeat && config.enabled) {
-        let only =
-            Reader::new(matcher, opts)?.pass(inputs, Pass::Classify(None), sink, reject_sink)?;
+        let only = Reader::new(matcher, opts)?.pass(
+            inputs,
+            Pass::Classify(None),
+            sink,
+            reject_sink,
+            observer,
+        )?;
         return Ok(only.into_result(None));
     }
     let inputs = spool_stdin(inputs)?;
     let reader = Reader::new(matcher, opts)?;
     // Rejects are reported by the second pass, which reads exactly the same rows.
-    let first = reader.pass(&inputs, Pass::Index, None, None)?;
+    let first = reader.pass(&inputs, Pass::Index, None, None, &())?;
     let Collector {
         entries,
         chunk_rows,
@@ -242,7 +298,13 @@ pub fn run(
         chunk_rows: &chunk_rows,
         chunk_first,
     };
-    let second = reader.pass(&inputs, Pass::Classify(Some(&linked)), sink, reject_sink)?;
+    let second = reader.pass(
+        &inputs,
+        Pass::Classify(Some(&linked)),
+        sink,
+        reject_sink,
+        observer,
+    )?;
     Ok(second.into_result(Some(RepeatRun {
         eligible: index.eligible,
         repeats: index.repeats(),
@@ -292,19 +354,20 @@ impl<'m> Reader<'m> {
 
     /// Reads every input once, processing its chunks in parallel and folding the results
     /// in input order.
-    fn pass(
+    fn pass<'o, O: Observer>(
         &self,
         inputs: &[InputPath],
         pass: Pass,
         mut sink: Option<&mut dyn RowSink>,
         mut reject_sink: Option<&mut dyn RejectSink>,
-    ) -> Result<Collector> {
+        observer: &'o O,
+    ) -> Result<Collector<'o, O>> {
         let (matcher, opts) = (self.matcher, self.opts);
-        let mut state = Collector::new(matcher.ruleset().rules.len(), opts.strict, pass);
+        let mut state = Collector::new(matcher.ruleset().rules.len(), opts.strict, pass, observer);
         let progress = progress_bar(opts.progress, inputs);
         let write_rows = sink.is_some();
         let max_in_flight = opts.threads.max(1) * 3;
-        let (tx, rx) = mpsc::channel::<(u64, std::thread::Result<ChunkResult>)>();
+        let (tx, rx) = mpsc::channel::<(u64, std::thread::Result<ChunkResult<O::State>>)>();
         // Scratch space (regex caches above all) outlives a chunk: a fresh one per chunk
         // would rebuild every lazy DFA from nothing each time.
         let scratches: std::sync::Mutex<Vec<Scratch>> = std::sync::Mutex::new(Vec::new());
@@ -316,7 +379,7 @@ impl<'m> Reader<'m> {
             let mut seq = 0u64;
             let mut in_flight = 0usize;
             let mut done_bytes = 0u64;
-            let receive = |state: &mut Collector,
+            let receive = |state: &mut Collector<O>,
                            sink: &mut Option<&mut dyn RowSink>,
                            rejects: &mut Option<&mut dyn RejectSink>| {
                 let (s, result) = rx.recv().expect("workers outlive the scope");
@@ -415,8 +478,10 @@ impl<'m> Reader<'m> {
                                 dates: &opts.dates,
                                 period: opts.period,
                                 write_rows,
+                                explain: opts.explain,
                                 pass,
                                 seq: s,
+                                observer,
                             };
                             let result = work.process(chunk, &mut scratch);
                             if let Ok(mut s) = scratches.lock() {
@@ -447,12 +512,14 @@ impl<'m> Reader<'m> {
 }
 
 /// Puts chunk results back in order and folds them into the run.
-struct Collector {
+struct Collector<'o, O: Observer> {
+    observer: &'o O,
+    observed: O::State,
     tally: Tally,
     inputs: Vec<InputInfo>,
     rejects: Vec<Reject>,
     strict: bool,
-    pending: BTreeMap<u64, std::thread::Result<ChunkResult>>,
+    pending: BTreeMap<u64, std::thread::Result<ChunkResult<O::State>>>,
     next: u64,
     /// Rows folded so far (rejected ones included): the next chunk's first row.
     rows: u64,
@@ -465,9 +532,11 @@ struct Collector {
     expected_rows: Option<Vec<u64>>,
 }
 
-impl Collector {
-    fn new(rules: usize, strict: bool, pass: Pass) -> Collector {
+impl<'o, O: Observer> Collector<'o, O> {
+    fn new(rules: usize, strict: bool, pass: Pass, observer: &'o O) -> Self {
         Collector {
+            observer,
+            observed: O::State::default(),
             tally: Tally::new(rules),
             inputs: Vec::new(),
             rejects: Vec::new(),
@@ -486,13 +555,14 @@ impl Collector {
         }
     }
 
-    fn into_result(self, repeat: Option<RepeatRun>) -> RunResult {
-        RunResult {
+    fn into_result(self, repeat: Option<RepeatRun>) -> (RunResult, O::State) {
+        let run = RunResult {
             tally: self.tally,
             inputs: self.inputs,
             rejects: self.rejects,
             repeat,
-        }
+        };
+        (run, self.observed)
     }
 
     fn drain(
@@ -546,6 +616,7 @@ impl Collector {
             let room = REJECTS_KEPT.saturating_sub(self.rejects.len());
             self.rejects.extend(result.rejects.into_iter().take(room));
             self.tally.merge(result.tally);
+            self.observer.merge(&mut self.observed, result.observed);
             self.ineligible.merge(&result.ineligible);
             self.chunk_rows.push(result.records);
             for e in result.entries {
@@ -568,19 +639,22 @@ impl Collector {
 }
 
 /// What a worker needs to process one chunk.
-struct Work<'a> {
+struct Work<'a, O> {
     matcher: &'a Matcher,
     ctx: &'a FileCtx,
     dates: &'a TimeParser,
     period: Option<Period>,
     write_rows: bool,
+    /// Append [`EXPLAIN_COLUMNS`] to written rows.
+    explain: bool,
     pass: Pass<'a>,
     seq: u64,
+    observer: &'a O,
 }
 
-impl Work<'_> {
+impl<O: Observer> Work<'_, O> {
     /// Parses one chunk and, depending on the pass, indexes or classifies its rows.
-    fn process(&self, chunk: Chunk, scratch: &mut Scratch) -> ChunkResult {
+    fn process(&self, chunk: Chunk, scratch: &mut Scratch) -> ChunkResult<O::State> {
         let (matcher, ctx) = (self.matcher, self.ctx);
         let rules = matcher.ruleset();
         let mut reader = csv::ReaderBuilder::new()
@@ -595,6 +669,7 @@ impl Work<'_> {
         let mut tally = BatchTally::new(rules.rules.len());
         let mut out = ChunkResult {
             input: ctx.input,
+            observed: O::State::default(),
             tally: Tally::default(),
             rows: Vec::new(),
             records: 0,
@@ -759,15 +834,20 @@ impl Work<'_> {
                 continue;
             }
             let decision = matcher.classify(&contact, scratch);
+            // The 1-based row of the previous contact in this contact's repeat chain.
+            let mut repeat_of = None;
             let mark = match key {
                 None => RepeatMark::Off,
                 Some(Err(_)) => RepeatMark::Ineligible,
                 Some(Ok(_)) => {
                     let this = first_row + local_row;
                     match repeats.next_if(|e| e.row() == this) {
-                        Some(_) => RepeatMark::Repeat {
-                            converted: decision.class != Class::Failure,
-                        },
+                        Some(e) => {
+                            repeat_of = Some(e.previous_row());
+                            RepeatMark::Repeat {
+                                converted: decision.class != Class::Failure,
+                            }
+                        }
                         None => RepeatMark::Eligible,
                     }
                 }
@@ -793,6 +873,13 @@ impl Work<'_> {
                 &scratch.matched,
                 mark,
             );
+            self.observer.contact(
+                &mut out.observed,
+                decision,
+                mark,
+                &scratch.matched,
+                &scratch.text,
+            );
             if let Some(w) = writer.as_mut() {
                 let (class, kind, rule) = match mark {
                     RepeatMark::Repeat { converted: true } => {
@@ -804,12 +891,38 @@ impl Work<'_> {
                         matcher.rule_id(decision),
                     ),
                 };
+                let base = [class.as_bytes(), kind.as_bytes(), rule.as_bytes()];
                 // Writing to a Vec cannot fail.
-                let _ = w.write_record(record.iter().chain([
-                    class.as_bytes(),
-                    kind.as_bytes(),
-                    rule.as_bytes(),
-                ]));
+                let _ = if self.explain {
+                    let ids: Vec<&str> = crate::explain::ranked(matcher, &scratch.matched)
+                        .into_iter()
+                        .map(|r| matcher.rule(r).id.as_str())
+                        .collect();
+                    let mut why = crate::explain::why(matcher, decision, &scratch.matched);
+                    if let (RepeatMark::Repeat { converted: true }, Some(row)) = (mark, repeat_of) {
+                        why = format!(
+                            "repeat: same key as row {row}, at most {} days before ([repeat]); \
+                             the text alone: {why}",
+                            rules.repeat.window_days
+                        );
+                    }
+                    let extra = [
+                        ids.join(";").into_bytes(),
+                        why.into_bytes(),
+                        repeat_of
+                            .map(|r| r.to_string())
+                            .unwrap_or_default()
+                            .into_bytes(),
+                    ];
+                    w.write_record(
+                        record
+                            .iter()
+                            .chain(base)
+                            .chain(extra.iter().map(Vec::as_slice)),
+                    )
+                } else {
+                    w.write_record(record.iter().chain(base))
+                };
             }
         }
         tally.rejected = out.rejects.len() as u64;

@@ -207,6 +207,20 @@ impl AliasTable {
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
+
+    /// Canonical name -> its spellings (folded, sorted; the name itself left out), as a
+    /// `[channels]` or `[services]` table would list them.
+    pub fn groups(&self) -> BTreeMap<&str, Vec<&str>> {
+        let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (spelling, canonical) in &self.map {
+            let list = groups.entry(canonical.as_str()).or_default();
+            if *spelling != fold_value(canonical) {
+                list.push(spelling);
+            }
+        }
+        groups.values_mut().for_each(|l| l.sort_unstable());
+        groups
+    }
 }
 
 /// A complete, validated set of rules, in file order.
@@ -326,6 +340,11 @@ impl RuleSet {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
+    /// `"council"` (the embedded set) or a path relative to this file: loaded first.
+    extends: Option<Spanned<String>>,
+    /// Ids of rules loaded before this file to leave out (needs `extends`).
+    #[serde(default)]
+    disable: Vec<Spanned<String>>,
     ruleset: Option<RawMeta>,
     #[serde(default)]
     channels: BTreeMap<String, Vec<Spanned<String>>>,
@@ -419,12 +438,36 @@ struct RawExampleTable {
 #[derive(Default)]
 struct Builder {
     meta: Option<(RawMeta, String)>,
-    channels: Vec<(String, String, Location)>,
-    services: Vec<(String, String, Location)>,
+    channels: Vec<AliasEntry>,
+    services: Vec<AliasEntry>,
     rules: Vec<Rule>,
     repeat: Option<RepeatConfig>,
     sources: Vec<String>,
     problems: Vec<Diagnostic>,
+    /// Every file loaded so far ([`identity`]), so that a base two files extend is
+    /// loaded once.
+    loaded: std::collections::HashSet<String>,
+    /// The chain of files being loaded, innermost last, to report `extends` cycles.
+    stack: Vec<String>,
+}
+
+/// One spelling in a `[channels]` or `[services]` table.
+struct AliasEntry {
+    canonical: String,
+    spelling: String,
+    location: Location,
+    /// Written in a file that `extends` another: it may move a spelling that an earlier
+    /// file gave to another canonical name.
+    overrides: bool,
+}
+
+/// The name under which `extends = "council"` refers to the embedded rules.
+pub const EMBEDDED_NAME: &str = "council";
+
+/// What makes two loads the same file: its canonical path, or its name when it has none
+/// (the embedded rules, in-memory sources).
+fn identity(name: &str) -> String {
+    std::fs::canonicalize(name).map_or_else(|_| name.to_string(), |p| p.display().to_string())
 }
 
 /// Converts byte offsets in one file into line:column.
@@ -462,6 +505,14 @@ impl<'a> Positions<'a> {
 
 impl Builder {
     fn add(&mut self, source: &RuleSource) {
+        let id = identity(&source.name);
+        self.loaded.insert(id.clone());
+        self.stack.push(id);
+        self.add_file(source);
+        self.stack.pop();
+    }
+
+    fn add_file(&mut self, source: &RuleSource) {
         self.sources.push(source.name.clone());
         let pos = Positions::new(&source.name, &source.text);
         let raw: RawFile = match toml::from_str(&source.text) {
@@ -475,13 +526,49 @@ impl Builder {
                 return;
             }
         };
-        if let Some(meta) = raw.ruleset {
-            if self.meta.is_none() {
-                let stem = Path::new(&source.name)
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().trim_start_matches('<').to_string())
-                    .unwrap_or_default();
+        let extends = raw.extends.is_some();
+        if let Some(base) = &raw.extends {
+            self.extend(source, base.get_ref(), pos.at(base.span().start));
+        }
+        let stem = Path::new(&source.name)
+            .file_stem()
+            .map(|s| s.to_string_lossy().trim_start_matches('<').to_string())
+            .unwrap_or_default();
+        match (raw.ruleset, self.meta.take()) {
+            // A file's own [ruleset] wins over its base's, key by key.
+            (Some(own), Some((base, _))) if extends => {
+                let meta = RawMeta {
+                    name: own.name,
+                    version: non_empty_or(own.version, base.version),
+                    description: non_empty_or(own.description, base.description),
+                    default: own.default.or(base.default),
+                };
                 self.meta = Some((meta, stem));
+            }
+            (_, Some(meta)) => self.meta = Some(meta),
+            (own, None) => self.meta = own.map(|m| (m, stem)),
+        }
+        if !extends {
+            if let Some(first) = raw.disable.first() {
+                self.problem(
+                    pos.at(first.span().start),
+                    "`disable` needs `extends`: it removes rules of the set this file extends",
+                );
+            }
+        }
+        for id in raw.disable.iter().filter(|_| extends) {
+            match self.rules.iter().position(|r| r.id == *id.get_ref()) {
+                Some(i) => {
+                    self.rules.remove(i);
+                }
+                None => self.problem(
+                    pos.at(id.span().start),
+                    format!(
+                        "disable: no rule {:?} was loaded before this file (check the id \
+                         with `demand rules show`)",
+                        id.get_ref()
+                    ),
+                ),
             }
         }
         for (table, into) in [
@@ -490,11 +577,12 @@ impl Builder {
         ] {
             for (canonical, spellings) in table {
                 for s in spellings {
-                    into.push((
-                        canonical.clone(),
-                        s.get_ref().clone(),
-                        pos.at(s.span().start),
-                    ));
+                    into.push(AliasEntry {
+                        canonical: canonical.clone(),
+                        spelling: s.get_ref().clone(),
+                        location: pos.at(s.span().start),
+                        overrides: extends,
+                    });
                 }
             }
         }
@@ -504,8 +592,42 @@ impl Builder {
         for rule in raw.rule {
             let location = pos.at(rule.span().start);
             let rule = rule.into_inner();
-            if let Some(rule) = self.rule(rule, &pos, location) {
-                self.rules.push(rule);
+            if let Some(rule) = self.rule(rule, &pos, location, extends) {
+                match self.rules.iter().position(|r| r.id == rule.id) {
+                    // A redefinition replaces the base's rule where it stood.
+                    Some(i) => self.rules[i] = rule,
+                    None => self.rules.push(rule),
+                }
+            }
+        }
+    }
+
+    /// Loads the base named by `extends` (the embedded set or a path relative to the file
+    /// that names it), unless it is already loaded; a base that is being loaded is a cycle.
+    fn extend(&mut self, from: &RuleSource, base: &str, at: Location) {
+        let sources = if base.trim() == EMBEDDED_NAME {
+            vec![RuleSource::embedded()]
+        } else {
+            let dir = Path::new(&from.name).parent().unwrap_or(Path::new(""));
+            match RuleSource::read(&dir.join(base)) {
+                Ok(sources) => sources,
+                Err(e) => {
+                    self.problem(
+                        at,
+                        format!("extends {base:?}: cannot read it: {e} (paths are relative to this file; \"council\" is the built-in set)"),
+                    );
+                    return;
+                }
+            }
+        };
+        for source in sources {
+            let id = identity(&source.name);
+            if let Some(start) = self.stack.iter().position(|s| *s == id) {
+                let mut chain: Vec<&str> = self.stack[start..].iter().map(String::as_str).collect();
+                chain.push(&id);
+                self.problem(at.clone(), format!("extends cycle: {}", chain.join(" -> ")));
+            } else if !self.loaded.contains(&id) {
+                self.add(&source);
             }
         }
     }
@@ -566,7 +688,15 @@ impl Builder {
         });
     }
 
-    fn rule(&mut self, raw: RawRule, pos: &Positions, location: Location) -> Option<Rule> {
+    /// Validates one rule. `may_replace`: the file extends a base, so reusing the id of a
+    /// rule from an earlier file redefines that rule instead of being a duplicate.
+    fn rule(
+        &mut self,
+        raw: RawRule,
+        pos: &Positions,
+        location: Location,
+        may_replace: bool,
+    ) -> Option<Rule> {
         let before = self.problems.len();
         let id = raw.id.get_ref().trim().to_string();
         let id_at = pos.at(raw.id.span().start);
@@ -580,7 +710,11 @@ impl Builder {
                 format!("rule id {id:?} must be letters, digits, '-', '_' or '.'"),
             );
         }
-        if let Some(other) = self.rules.iter().find(|r| r.id == id) {
+        if let Some(other) = self
+            .rules
+            .iter()
+            .find(|r| r.id == id && (!may_replace || r.location.file == location.file))
+        {
             self.problem(
                 id_at,
                 format!(
@@ -726,28 +860,37 @@ impl Builder {
         out
     }
 
-    fn aliases(&mut self, entries: &[(String, String, Location)], what: &str) -> AliasTable {
-        let mut map: HashMap<String, String> = HashMap::new();
+    fn aliases(&mut self, entries: &[AliasEntry], what: &str) -> AliasTable {
+        // Folded spelling -> (canonical name, file that gave it).
+        let mut map: HashMap<String, (String, &str)> = HashMap::new();
         let mut problems = Vec::new();
-        for (canonical, _, _) in entries {
-            map.insert(fold_value(canonical), canonical.clone());
+        for e in entries {
+            map.entry(fold_value(&e.canonical))
+                .or_insert((e.canonical.clone(), &e.location.file));
         }
-        for (canonical, spelling, at) in entries {
-            let key = fold_value(spelling);
+        for e in entries {
+            let key = fold_value(&e.spelling);
             match map.get(&key) {
-                Some(existing) if existing != canonical => problems.push(Diagnostic {
-                    location: at.clone(),
-                    message: format!(
-                        "{what} spelling {spelling:?} is listed under both {existing:?} and {canonical:?}"
-                    ),
-                }),
+                Some((existing, file))
+                    if *existing != e.canonical && !(e.overrides && *file != e.location.file) =>
+                {
+                    problems.push(Diagnostic {
+                        location: e.location.clone(),
+                        message: format!(
+                            "{what} spelling {:?} is listed under both {existing:?} and {:?}",
+                            e.spelling, e.canonical
+                        ),
+                    })
+                }
                 _ => {
-                    map.insert(key, canonical.clone());
+                    map.insert(key, (e.canonical.clone(), &e.location.file));
                 }
             }
         }
         self.problems.extend(problems);
-        AliasTable { map }
+        AliasTable {
+            map: map.into_iter().map(|(k, (c, _))| (k, c)).collect(),
+        }
     }
 
     fn finish(mut self) -> Result<RuleSet> {
@@ -801,6 +944,14 @@ fn example(raw: &Spanned<RawExample>, pos: &Positions) -> Example {
             code: t.code.clone(),
             location,
         },
+    }
+}
+
+fn non_empty_or(own: String, base: String) -> String {
+    if own.is_empty() {
+        base
+    } else {
+        own
     }
 }
 
@@ -955,5 +1106,111 @@ counter_examples = [{ text = "bin missed" }]
                 r.id
             );
         }
+    }
+
+    #[test]
+    fn extends_disables_replaces_in_place_and_adds() {
+        let set = load(
+            r#"
+extends = "council"
+disable = ["v-catchall-advised"]
+[ruleset]
+version = "7"
+[channels]
+email = ["mail"]
+[[rule]]
+id = "f-chasing-any-update"
+class = "failure"
+kind = "progress-chasing"
+priority = 45
+phrases = ["any news"]
+[[rule]]
+id = "local-new"
+class = "value"
+kind = "booking"
+phrases = ["beach hut"]
+"#,
+        )
+        .unwrap();
+        let default = RuleSet::default_rules().unwrap();
+        assert_eq!(set.name, "t", "a file's own [ruleset] names the set");
+        assert_eq!(set.version, "7");
+        assert_eq!(set.description, default.description);
+        assert_eq!(set.rules.len(), default.rules.len());
+        assert!(set.rule_index("v-catchall-advised").is_none());
+        let i = set.rule_index("f-chasing-any-update").unwrap();
+        assert_eq!(i, default.rule_index("f-chasing-any-update").unwrap());
+        assert_eq!(set.rules[i].phrases[0].words, "any news");
+        assert_eq!(set.rules[i].location.file, "t.toml");
+        assert_eq!(set.rules.last().unwrap().id, "local-new");
+        assert_eq!(set.channels.canonical("Mail"), "email");
+        assert_eq!(default.channels.canonical("Mail"), "letter");
+        assert_eq!(set.sources, vec!["t.toml", DEFAULT_RULES_NAME]);
+    }
+
+    #[test]
+    fn extends_errors_name_file_line_and_column() {
+        let e = err("extends = \"council\"\ndisable = [\"v-catchall-advised\", \"nope\"]\n");
+        assert!(e.contains("t.toml:2:34: disable: no rule \"nope\""), "{e}");
+        let e = err("disable = [\"a\"]\n");
+        assert!(e.contains("t.toml:1:12: `disable` needs `extends`"), "{e}");
+        let e = err("extends = \"no/such/base.toml\"\n");
+        assert!(
+            e.contains("t.toml:1:11: extends \"no/such/base.toml\": cannot read it"),
+            "{e}"
+        );
+        // Reusing an id within one file is still a duplicate, extends or not.
+        let e = err(
+            "extends = \"council\"\n[[rule]]\nid = \"x\"\nclass = \"value\"\nkind = \"k\"\nphrases = [\"a\"]\n\
+             [[rule]]\nid = \"x\"\nclass = \"value\"\nkind = \"k\"\nphrases = [\"b\"]\n",
+        );
+        assert!(e.contains("t.toml:8:6: duplicate rule id \"x\""), "{e}");
+    }
+
+    #[test]
+    fn extends_paths_are_relative_to_the_file_and_cycles_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let rule = |id: &str| {
+            format!(
+                "[[rule]]\nid = \"{id}\"\nclass = \"value\"\nkind = \"k\"\nphrases = [\"{id}\"]\n"
+            )
+        };
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("sub/base.toml"), rule("base")).unwrap();
+        let top = dir.path().join("top.toml");
+        std::fs::write(
+            &top,
+            format!("extends = \"sub/base.toml\"\n{}", rule("top")),
+        )
+        .unwrap();
+        let set = RuleSet::from_paths(&[top]).unwrap();
+        let ids: Vec<&str> = set.rules.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["base", "top"]);
+
+        std::fs::write(
+            dir.path().join("a.toml"),
+            format!("extends = \"b.toml\"\n{}", rule("a")),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("b.toml"),
+            format!("extends = \"a.toml\"\n{}", rule("b")),
+        )
+        .unwrap();
+        let e = RuleSet::from_paths(&[dir.path().join("a.toml")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("b.toml:1:11: extends cycle: "), "{e}");
+        assert!(e.contains("a.toml -> "), "{e}");
+
+        // Two files extending the same base load it once.
+        std::fs::write(
+            dir.path().join("c.toml"),
+            format!("extends = \"sub/base.toml\"\n{}", rule("c")),
+        )
+        .unwrap();
+        let set =
+            RuleSet::from_paths(&[dir.path().join("top.toml"), dir.path().join("c.toml")]).unwrap();
+        assert_eq!(set.rules.len(), 3);
     }
 }
