@@ -1,0 +1,128 @@
+//! `demand report --format html`: a self-contained page, checked against the JSON report.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn demand() -> Command {
+    Command::cargo_bin("demand").unwrap()
+}
+
+/// The report of `args` in `format`, from the real binary.
+fn report(format: &str, args: &[&str]) -> String {
+    let out = demand()
+        .args(["report", "--quiet", "--format", format])
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
+fn pct(v: &Value) -> String {
+    v.as_f64()
+        .map_or_else(|| "-".to_string(), |v| format!("{:.1}%", v * 100.0))
+}
+
+#[test]
+fn html_report_holds_no_external_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.html");
+    demand()
+        .args(["report", "fixtures/contacts.csv", "--claim", "0.8", "-q"])
+        .args(["--format", "html", "-o"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout("");
+    let page = std::fs::read_to_string(&path).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("<svg"));
+    let lower = page.to_lowercase();
+    // Nothing a browser would fetch: no remote src/href, no scripts, style sheets, fonts
+    // or images from elsewhere, and url() only for patterns inside the page.
+    let remote = regex::Regex::new(r#"(src|href)\s*=\s*["']?\s*(https?:|//|ftp:)"#).unwrap();
+    assert!(!remote.is_match(&lower), "remote reference in the page");
+    for banned in [
+        "<script",
+        "<link",
+        "@import",
+        "@font-face",
+        "<img",
+        "<iframe",
+        "<object",
+    ] {
+        assert!(!lower.contains(banned), "{banned} in the page");
+    }
+    let urls = regex::Regex::new(r"url\(([^)]*)\)").unwrap();
+    for u in urls.captures_iter(&lower) {
+        assert!(
+            u[1].starts_with('#'),
+            "url({}) is not inside the page",
+            &u[1]
+        );
+    }
+}
+
+#[test]
+fn html_figures_agree_with_the_json_report() {
+    let args = ["fixtures/contacts.csv", "--claim", "0.8"];
+    let json: Value = serde_json::from_str(&report("json", &args)).unwrap();
+    let page = report("html", &args);
+    let headline = pct(&json["failure_share"]["estimate"]);
+    assert!(page.contains(&format!(r#"<span class="figure">{headline}</span>"#)));
+    let verdict = json["claim"]["verdict"].as_str().unwrap();
+    assert!(page.contains(&format!(r#"<span class="verdict">{verdict}</span>"#)));
+    let t = &json["totals"];
+    assert!(page.contains(&format!(
+        "contacts {} = value {} + failure {} + unclassified {} + rejected {}",
+        t["contacts"], t["value"], t["failure"], t["unclassified"], t["rejected"]
+    )));
+    // Every service and channel has its bar, labelled with its share of its classified
+    // contacts, in its own section.
+    for (section, rows) in [("by-service", "service"), ("by-channel", "channel")] {
+        let part = page
+            .split(&format!(r#"id="{section}""#))
+            .nth(1)
+            .unwrap()
+            .split("</section>")
+            .next()
+            .unwrap();
+        let bars = json["breakdowns"][rows].as_array().unwrap();
+        assert_eq!(part.matches(r#"class="bar""#).count(), bars.len());
+        for r in bars {
+            let classified = r["failure"].as_u64().unwrap() + r["value"].as_u64().unwrap();
+            let note = format!(">{} of {classified}<", pct(&r["failure_share"]));
+            assert!(part.contains(&note), "{section}: {note} missing");
+            assert!(part.contains(&format!("<td>{}</td>", r["key"].as_str().unwrap())));
+        }
+    }
+    assert!(
+        page.contains("fixtures/contacts.csv --claim 0.8"),
+        "the command line"
+    );
+    assert!(page.contains(&format!(
+        "<td>{}</td>",
+        json["ruleset"]["version"].as_str().unwrap()
+    )));
+}
+
+#[test]
+fn service_names_from_the_data_are_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.csv");
+    std::fs::write(
+        &log,
+        "id,channel,service,notes\n\
+         1,phone,<script>alert(1)</script>,chasing my refund again\n\
+         2,\"<img src=x onerror=alert(2)>\",waste,new bin please\n",
+    )
+    .unwrap();
+    let page = report("html", &[log.to_str().unwrap()]);
+    let lower = page.to_lowercase();
+    assert!(
+        !lower.contains("<script") && !lower.contains("<img"),
+        "{page}"
+    );
+    assert!(lower.contains("&lt;script&gt;") && lower.contains("&lt;img"));
+}
