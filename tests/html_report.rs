@@ -80,6 +80,8 @@ fn html_figures_agree_with_the_json_report() {
     )));
     // Every service and channel has its bar, labelled with its share of its classified
     // contacts, in its own section.
+    let whisker =
+        regex::Regex::new(r#"class="whisker" data-low="([^"]+)" data-high="([^"]+)""#).unwrap();
     for (section, rows) in [("by-service", "service"), ("by-channel", "channel")] {
         let part = page
             .split(&format!(r#"id="{section}""#))
@@ -90,6 +92,24 @@ fn html_figures_agree_with_the_json_report() {
             .unwrap();
         let bars = json["breakdowns"][rows].as_array().unwrap();
         assert_eq!(part.matches(r#"class="bar""#).count(), bars.len());
+        // The whiskers, in bar order, are the JSON's intervals.
+        let whiskers: Vec<[f64; 2]> = whisker
+            .captures_iter(part)
+            .map(|c| [c[1].parse().unwrap(), c[2].parse().unwrap()])
+            .collect();
+        let intervals: Vec<[f64; 2]> = bars
+            .iter()
+            .filter_map(|r| r["ci95"].as_array())
+            .map(|c| [c[0].as_f64().unwrap(), c[1].as_f64().unwrap()])
+            .collect();
+        // (serde_json's float parsing may differ in the last bit.)
+        assert_eq!(whiskers.len(), intervals.len(), "{section}");
+        for (w, i) in whiskers.iter().zip(&intervals) {
+            assert!(
+                (w[0] - i[0]).abs() < 1e-12 && (w[1] - i[1]).abs() < 1e-12,
+                "{w:?} {i:?}"
+            );
+        }
         for r in bars {
             let classified = r["failure"].as_u64().unwrap() + r["value"].as_u64().unwrap();
             let note = format!(">{} of {classified}<", pct(&r["failure_share"]));
