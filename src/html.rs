@@ -87,6 +87,7 @@ pub fn share_estimate(label: &str, counts: &Counts) -> Estimate {
     }
 }
 
+/// The class counts of a breakdown row.
 fn counts(r: &Row) -> Counts {
     Counts {
         value: r.value,
@@ -104,6 +105,8 @@ fn claim_line(s: &Summary) -> Option<Reference> {
     })
 }
 
+/// The figure and the sentence a reader takes away: the table's claim sentence when a
+/// claim was tested, else the share and its interval; then the verdict on its own.
 fn header(s: &Summary) -> Markup {
     let f = &s.failure_share;
     let sentence = claim_sentence(s).unwrap_or_else(|| match f.estimate {
@@ -135,6 +138,7 @@ fn header(s: &Summary) -> Markup {
     }
 }
 
+/// What the marks of the charts mean, before the first chart.
 fn legend(s: &Summary) -> Markup {
     html! {
         section id="how-to-read" {
@@ -159,6 +163,7 @@ fn legend(s: &Summary) -> Markup {
     }
 }
 
+/// The overall share as one bar: its interval and unclassified bounds at a glance.
 fn overall_section(s: &Summary) -> Markup {
     let t = &s.totals;
     let all = Counts {
@@ -191,6 +196,7 @@ fn overall_section(s: &Summary) -> Markup {
     }
 }
 
+/// The totals and the conservation identity, and what the unclassified could change.
 fn totals_section(s: &Summary) -> Markup {
     let t = &s.totals;
     html! {
@@ -433,6 +439,7 @@ fn period_section(s: &Summary, periods: &[Estimate]) -> Markup {
     }
 }
 
+/// Rule set, tool, inputs and command line: what a reader needs to reproduce the figures.
 fn provenance_section(s: &Summary, command: &str) -> Markup {
     let r = &s.ruleset;
     html! {

@@ -3,6 +3,7 @@
 //! except under CI (the `CI` environment variable), where .ci/run installs it.
 
 use assert_cmd::Command;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -67,7 +68,11 @@ fn html_report_renders_in_headless_chromium() {
             std::env::var_os("CI").is_none(),
             "chromium not installed at {CHROMIUM}, and CI is set: .ci/run should install it"
         );
-        eprintln!("skipped: chromium not installed ({CHROMIUM}); apt-get install chromium");
+        // Straight to stderr: the test harness hides eprintln! output of a passing test.
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: chromium not installed ({CHROMIUM}); apt-get install chromium"
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();
