@@ -6,9 +6,11 @@
 //! names come from the user's data. Charts come from [`crate::svg`]; each chart section
 //! has a text alternative on its SVG and the same numbers in a table under it.
 
-use crate::report::{claim_sentence, identity, pct, range, ruleset_label, verdict_cell};
+use crate::report::{
+    claim_sentence, identity, pct, range, repeat_lines, ruleset_label, verdict_cell,
+};
 use crate::rules::Class;
-use crate::summary::{Counts, FailureShare, Row, Summary, SMALL};
+use crate::summary::{Counts, FailureShare, RepeatRow, Row, Summary, SMALL};
 use crate::svg::{self, Axis, Cell, Chart, Estimate, Fill, Reference};
 use maud::{html, Markup, DOCTYPE};
 
@@ -60,6 +62,7 @@ pub fn page(s: &Summary, command: &str, periods: &[Estimate]) -> String {
                 (share_section(s, "by-channel", "channel", &s.breakdowns.channel))
                 (heat_map_section(s))
                 (kinds_section(s))
+                (repeat_section(s))
                 (period_section(s, periods))
                 (provenance_section(s, command))
             }
@@ -388,6 +391,68 @@ fn kinds_section(s: &Summary) -> Markup {
                         tr { td { (r.key) } td { (class_of(r).name()) } td class="n" { (r.contacts) } }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Repeat contacts, when repeat detection ran: its findings in words, and the repeat
+/// share of the contacts it could check, by service, with 95% interval whiskers.
+fn repeat_section(s: &Summary) -> Markup {
+    let Some(r) = &s.totals.repeat else {
+        return html! {};
+    };
+    let bar = |row: &RepeatRow| Estimate {
+        label: row.key.clone(),
+        value: row.share,
+        interval: row.ci95,
+        bounds: None,
+        note: format!("{} of {}", row.repeats, row.eligible),
+        fill: Fill::Failure,
+    };
+    let bars: Vec<Estimate> = r.by_service.iter().map(bar).collect();
+    let desc = format!(
+        "Horizontal bars, one per service, of the share of checked contacts that repeat an \
+         earlier contact of the same {} within {} days: {}.",
+        r.key.join(" + "),
+        r.window_days,
+        r.by_service
+            .iter()
+            .map(|row| format!("{} {} ({})", row.key, pct(row.share), range(row.ci95)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    let chart = Chart {
+        id: "chart-repeats",
+        title: "Repeat contacts by service",
+        desc: &desc,
+    };
+    let table = |title: &str, rows: &[RepeatRow]| {
+        html! {
+            table {
+                tr { th { (title) } th { "checked" } th { "repeats" } th { "repeat share" }
+                     th { "95% interval" } }
+                @for row in rows {
+                    tr { td { (row.key) } td class="n" { (row.eligible) }
+                         td class="n" { (row.repeats) } td class="n" { (pct(row.share)) }
+                         td class="n" { (range(row.ci95)) } }
+                }
+            }
+        }
+    };
+    html! {
+        section class="chart-section" id="repeats" {
+            h2 { "Repeat contacts" }
+            @for line in repeat_lines(s) {
+                p { (line) }
+            }
+            p class="muted" { "Bars: repeats as a share of the contacts that could be checked \
+                (timestamp and key present), by service; the note gives repeats of checked." }
+            (svg::bar_chart(&chart, Axis::share(), &bars, None))
+            details {
+                summary { "The numbers (by service and by channel)" }
+                (table("service", &r.by_service))
+                (table("channel", &r.by_channel))
             }
         }
     }

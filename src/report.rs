@@ -140,7 +140,7 @@ fn headline(s: &Summary) -> Vec<String> {
 }
 
 /// Repeat detection's findings in a few sentences.
-fn repeat_lines(s: &Summary) -> Vec<String> {
+pub(crate) fn repeat_lines(s: &Summary) -> Vec<String> {
     let Some(r) = &s.totals.repeat else {
         return Vec::new();
     };

@@ -117,6 +117,23 @@ fn html_figures_agree_with_the_json_report() {
             assert!(part.contains(&format!("<td>{}</td>", r["key"].as_str().unwrap())));
         }
     }
+    // Repeat detection ran on the fixture (it has customer and timestamp columns): a bar
+    // per service with its repeats of the contacts checked.
+    let repeat = &json["totals"]["repeat"];
+    let part = page
+        .split(r#"id="repeats""#)
+        .nth(1)
+        .expect("repeat section");
+    let part = part.split("</section>").next().unwrap();
+    let rows = repeat["by_service"].as_array().unwrap();
+    assert_eq!(part.matches(r#"class="bar""#).count(), rows.len());
+    for r in rows {
+        assert!(part.contains(&format!(">{} of {}<", r["repeats"], r["eligible"])));
+    }
+    assert!(part.contains(&format!(
+        "{} of {} checked",
+        repeat["repeats"], repeat["eligible"]
+    )));
     assert!(
         page.contains("fixtures/contacts.csv --claim 0.8"),
         "the command line"
