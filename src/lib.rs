@@ -3,7 +3,8 @@
 //! The engine reads exported contact logs ([`input`]), maps their columns to logical
 //! fields ([`columns`]), classifies every contact as value or failure demand with rules
 //! read from TOML ([`rules`], compiled by [`classify`]), tallies the results
-//! ([`summary`]) and renders reports ([`report`]). [`pipeline`] ties these together in
+//! ([`summary`]) and renders reports ([`report`]; charts for the HTML page in [`html`]
+//! and [`svg`]). [`pipeline`] ties these together in
 //! parallel while keeping rows in input order. The command-line interface in `main.rs`
 //! is a thin layer over this crate.
 #![forbid(unsafe_code)]
@@ -14,6 +15,7 @@ pub mod error;
 pub mod evaluate;
 pub mod examples;
 pub mod explain;
+pub mod html;
 pub mod input;
 pub mod lint;
 pub mod ngrams;
@@ -30,6 +32,7 @@ pub mod show;
 pub mod starter;
 pub mod stats;
 pub mod summary;
+pub mod svg;
 pub mod text;
 pub mod timestamp;
 

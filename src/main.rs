@@ -209,7 +209,7 @@ fn run_observed<O: pipeline::Observer>(
 struct ReportArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// Output format.
+    /// Output format (html: a self-contained page with charts, for a browser or email).
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
     /// Write the report to FILE (atomically) instead of standard output.
@@ -506,7 +506,9 @@ fn report_cmd(args: ReportArgs) -> Result<()> {
         .with_repeat(&run.tally, rules, run.repeat.as_ref())
         .with_periods(&run.tally, args.by_period, args.claim);
     let mut out = Output::create(args.output.as_deref())?;
-    out.write_bytes(report::render(&summary, args.format).as_bytes())?;
+    let command =
+        demand::html::command_line(std::env::args_os().map(|a| a.to_string_lossy().into_owned()));
+    out.write_bytes(report::render(&summary, args.format, &command).as_bytes())?;
     out.finish()
 }
 

@@ -1,10 +1,11 @@
-//! Renderers: one [`Summary`], four formats.
+//! Renderers: one [`Summary`], five formats.
 //!
 //! `table` is for a person at an 80-column terminal; `markdown` for pasting into a paper
 //! or an issue; `csv` is one long table (one row per breakdown row, a `section` column to
-//! filter on) for spreadsheets; `json` is the versioned schema of docs/report-json.md.
+//! filter on) for spreadsheets; `json` is the versioned schema of docs/report-json.md;
+//! `html` is a self-contained page with charts ([`crate::html`]).
 
-use crate::summary::Summary;
+use crate::summary::{Summary, Totals};
 use std::fmt::Write as _;
 
 /// The output formats of `demand report`.
@@ -14,9 +15,12 @@ pub enum Format {
     Csv,
     Json,
     Markdown,
+    Html,
 }
 
-pub fn render(summary: &Summary, format: Format) -> String {
+/// The report in `format`; `command` is the command line that produced it (the HTML page
+/// shows it, so that a reader can reproduce the figures).
+pub fn render(summary: &Summary, format: Format, command: &str) -> String {
     match format {
         Format::Table => table(summary),
         Format::Csv => csv(summary),
@@ -26,14 +30,15 @@ pub fn render(summary: &Summary, format: Format) -> String {
             s
         }
         Format::Markdown => markdown(summary),
+        Format::Html => crate::html::page(summary, command),
     }
 }
 
-fn pct(x: Option<f64>) -> String {
+pub(crate) fn pct(x: Option<f64>) -> String {
     x.map_or_else(|| "-".to_string(), |v| format!("{:.1}%", v * 100.0))
 }
 
-fn range(r: Option<[f64; 2]>) -> String {
+pub(crate) fn range(r: Option<[f64; 2]>) -> String {
     r.map_or_else(
         || "-".to_string(),
         |[a, b]| format!("{:.1}-{:.1}%", a * 100.0, b * 100.0),
@@ -41,7 +46,7 @@ fn range(r: Option<[f64; 2]>) -> String {
 }
 
 /// Which rules produced the figures: a figure without its rules is not comparable.
-fn ruleset_label(s: &Summary) -> String {
+pub(crate) fn ruleset_label(s: &Summary) -> String {
     let r = &s.ruleset;
     let version = if r.version.is_empty() {
         String::new()
@@ -53,7 +58,7 @@ fn ruleset_label(s: &Summary) -> String {
 
 /// The verdict as a table cell: `?` when unclassified contacts could change it, `*` when
 /// the row is too small for its interval to say much.
-fn verdict_cell(c: &crate::summary::Claim) -> String {
+pub(crate) fn verdict_cell(c: &crate::summary::Claim) -> String {
     format!(
         "{}{}{}",
         c.verdict.name(),
@@ -91,14 +96,19 @@ pub fn claim_sentence(s: &Summary) -> Option<String> {
     ))
 }
 
+/// The conservation identity: every row read is counted in exactly one class.
+pub(crate) fn identity(t: &Totals) -> String {
+    format!(
+        "contacts {} = value {} + failure {} + unclassified {} + rejected {}",
+        t.contacts, t.value, t.failure, t.unclassified, t.rejected
+    )
+}
+
 /// The headline shared by the table and markdown formats.
 fn headline(s: &Summary) -> Vec<String> {
     let t = &s.totals;
     let mut lines: Vec<String> = claim_sentence(s).into_iter().collect();
-    lines.push(format!(
-        "contacts {} = value {} + failure {} + unclassified {} + rejected {}",
-        t.contacts, t.value, t.failure, t.unclassified, t.rejected
-    ));
+    lines.push(identity(t));
     if s.claim.is_some() {
         lines.push(
             "verdicts: below/consistent/above the claim; ? unclassified could change it; \
@@ -129,7 +139,7 @@ fn headline(s: &Summary) -> Vec<String> {
 }
 
 /// Repeat detection's findings in a few sentences.
-fn repeat_lines(s: &Summary) -> Vec<String> {
+pub(crate) fn repeat_lines(s: &Summary) -> Vec<String> {
     let Some(r) = &s.totals.repeat else {
         return Vec::new();
     };
