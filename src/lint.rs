@@ -6,7 +6,8 @@
 //! or claimed by both classes at one priority usually means a figure is decided by
 //! accident rather than by intent.
 
-use crate::rules::{Class, Diagnostic, Phrase, RuleSet, FAILURE_KINDS, VALUE_KINDS};
+use crate::columns::{column_key, Field};
+use crate::rules::{Class, Diagnostic, FieldRef, Phrase, RuleSet, FAILURE_KINDS, VALUE_KINDS};
 use std::collections::HashMap;
 
 /// Every warning for `set`, in rule order.
@@ -58,6 +59,11 @@ pub fn lint(set: &RuleSet) -> Vec<Diagnostic> {
                 }
             }
         }
+        for condition in &rule.fields {
+            if let FieldRef::Column(column) = &condition.field {
+                warn(rule, column_warning(column));
+            }
+        }
         let slot = usize::from(rule.class == Class::Value);
         for p in &rule.phrases {
             let entry = owners.entry((key(p), rule.priority)).or_default();
@@ -85,6 +91,47 @@ pub fn lint(set: &RuleSet) -> Vec<Diagnostic> {
         );
     }
     out
+}
+
+/// Why a `fields` key that is not a logical field deserves a look: no `--map` can
+/// provide it, so it matches only exports with a column of exactly that name.
+fn column_warning(column: &str) -> String {
+    let key = column_key(column);
+    let field_of_alias = Field::ALL
+        .into_iter()
+        .find(|f| *f != Field::Text && f.aliases().contains(&key.as_str()));
+    let near = Field::ALL
+        .into_iter()
+        .find(|f| *f != Field::Text && edit_distance(&key, f.name()) <= 2);
+    let hint = match (field_of_alias, near) {
+        (Some(f), _) => format!(
+            "it is where `{f}` is usually found: `fields.{f}` works whatever the export calls it"
+        ),
+        (None, Some(f)) => format!("did you mean the logical field `{f}`?"),
+        (None, None) => "check that your exports have a column of that name".to_string(),
+    };
+    format!(
+        "fields names {column:?}, which is not a logical field, so it is read as a source \
+         column and no --map can provide it: {hint}"
+    )
+}
+
+/// Levenshtein distance between two short ASCII-ish strings.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 #[cfg(test)]
@@ -131,5 +178,37 @@ phrases = ["chasing"]
             "{all}"
         );
         assert!(!all.contains("\"v2\""), "{all}");
+    }
+
+    #[test]
+    fn fields_that_no_mapping_can_provide_are_named() {
+        let set = RuleSet::load(&[RuleSource {
+            name: "t.toml".into(),
+            text: r#"
+[[rule]]
+id = "a"
+class = "value"
+kind = "payment"
+fields = { chanel = ["phone"], "Contact Method" = ["web"], "Queue Name" = ["x"], service = ["tax"] }
+"#
+            .into(),
+        }])
+        .unwrap();
+        let warnings: Vec<String> = lint(&set).iter().map(|d| d.to_string()).collect();
+        let all = warnings.join("\n");
+        assert_eq!(warnings.len(), 3, "{all}");
+        assert!(
+            all.contains("\"chanel\"") && all.contains("did you mean the logical field `channel`"),
+            "{all}"
+        );
+        assert!(
+            all.contains("\"Contact Method\"") && all.contains("where `channel` is usually found"),
+            "{all}"
+        );
+        assert!(
+            all.contains("\"Queue Name\"") && all.contains("check that your exports"),
+            "{all}"
+        );
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }
