@@ -14,7 +14,7 @@
 
 use crate::columns::{ColumnMap, Field};
 use crate::rules::{Class, FieldRef, RuleSet};
-use crate::text::fold_value;
+use crate::text::fold_value_into;
 use crate::timestamp::{TimeError, TimeParser};
 use csv::ByteRecord;
 use rayon::slice::ParallelSliceMut;
@@ -352,7 +352,7 @@ impl KeyColumns {
         let time = parser
             .parse_parts(field(Some(date)), self.time.map(|t| field(Some(t))))
             .map_err(Ineligible::Time)?;
-        let mut hasher = std::hash::DefaultHasher::new();
+        let mut hasher = rustc_hash::FxHasher::default();
         for (i, (col, canon)) in self.key.iter().enumerate() {
             let col = col.ok_or(Ineligible::NoKeyColumn(i))?;
             let raw = field(Some(col));
@@ -361,8 +361,7 @@ impl KeyColumns {
                 Canon::Channel => rules.channels.canonical(raw),
                 Canon::Plain => raw,
             };
-            buf.clear();
-            buf.push_str(&fold_value(value));
+            fold_value_into(value, buf);
             if buf.is_empty() {
                 return Err(Ineligible::EmptyKey(i));
             }
@@ -375,7 +374,7 @@ impl KeyColumns {
 
 /// A hash of a row's bytes, to order same-second contacts of one key by content.
 pub fn content_hash(record: &ByteRecord) -> u64 {
-    let mut hasher = std::hash::DefaultHasher::new();
+    let mut hasher = rustc_hash::FxHasher::default();
     record.as_slice().hash(&mut hasher);
     record.len().hash(&mut hasher);
     hasher.finish()

@@ -79,13 +79,25 @@ pub fn normalise(input: &str) -> String {
 /// channel names such as `E-mail` or `CT-PAY` are compared as whole values.
 pub fn fold_value(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
+    fold_value_into(input, &mut out);
+    out
+}
+
+/// [`fold_value`] into a reused buffer (cleared first); ASCII takes a fast path.
+pub fn fold_value_into(input: &str, out: &mut String) {
+    out.clear();
     for word in input.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.extend(word.chars().flat_map(char::to_lowercase));
+        if word.is_ascii() {
+            let start = out.len();
+            out.push_str(word);
+            out[start..].make_ascii_lowercase();
+        } else {
+            out.extend(word.chars().flat_map(char::to_lowercase));
+        }
     }
-    out
 }
 
 /// The text of one contact, normalised into a reused buffer: each text column on its own
