@@ -131,15 +131,7 @@ impl RowSink for Collector {
     }
 
     fn rows(&mut self, csv: &[u8]) -> Result<()> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(csv);
-        let mut record = ByteRecord::new();
-        while reader
-            .read_byte_record(&mut record)
-            .map_err(|e| Error::Internal(format!("re-reading classified rows: {e}")))?
-        {
+        crate::pipeline::each_record(csv, |record| {
             self.row += 1;
             let field = |c: usize| String::from_utf8_lossy(record.get(c).unwrap_or_default());
             let label = field(self.label);
@@ -152,7 +144,7 @@ impl RowSink for Collector {
             })?;
             let Some(human) = human else {
                 self.unlabelled += 1;
-                continue;
+                return Ok(());
             };
             let w = self.width;
             let rule = field(w + 2);
@@ -174,8 +166,8 @@ impl RowSink for Collector {
                 },
                 sample: self.sample.and_then(|c| field(c).trim().parse().ok()),
             });
-        }
-        Ok(())
+            Ok(())
+        })
     }
 }
 

@@ -88,6 +88,22 @@ pub trait RowSink {
     fn rows(&mut self, csv: &[u8]) -> Result<()>;
 }
 
+/// Calls `f` with each record of a run of rows a [`RowSink`] received, in order.
+pub fn each_record(csv: &[u8], mut f: impl FnMut(&ByteRecord) -> Result<()>) -> Result<()> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(csv);
+    let mut record = ByteRecord::new();
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| Error::Internal(format!("re-reading classified rows: {e}")))?
+    {
+        f(&record)?;
+    }
+    Ok(())
+}
+
 /// Receives every rejected row, in input order (`--rejects FILE`).
 pub trait RejectSink {
     fn reject(&mut self, reject: &Reject) -> Result<()>;

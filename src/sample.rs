@@ -245,19 +245,11 @@ impl RowSink for Sampler<'_> {
     }
 
     fn rows(&mut self, csv: &[u8]) -> Result<()> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(csv);
-        let mut record = ByteRecord::new();
-        while reader
-            .read_byte_record(&mut record)
-            .map_err(|e| Error::Internal(format!("re-reading classified rows: {e}")))?
-        {
+        crate::pipeline::each_record(csv, |record| {
             let key = self.rng.next_u64();
             let seq = self.seq;
             self.seq += 1;
-            let name = self.stratum_of(&record);
+            let name = self.stratum_of(record);
             let stratum = self.strata.entry(name).or_default();
             stratum.population += 1;
             if stratum.kept.len() < self.n {
@@ -274,8 +266,8 @@ impl RowSink for Sampler<'_> {
                     record: record.clone(),
                 });
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 }
 
