@@ -349,7 +349,8 @@ impl ColumnMap {
                 "{source}: no text or code column found, so there is nothing to classify.\n\
                  The header is: {}\n\
                  Name the columns with --map, for example --map text=\"Call Notes\" \
-                 --map channel=\"Contact Method\" (see docs/columns.md).",
+                 --map channel=\"Contact Method\" (see docs/columns.md); if the file has no \
+                 header row, use --no-headers and map columns by number (--map text=3).",
                 quote_list(header)
             )));
         }

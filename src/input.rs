@@ -10,6 +10,7 @@
 
 use crate::error::{Error, Result};
 use memchr::{memchr, memchr3};
+use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
@@ -133,7 +134,9 @@ impl Source {
         let head = reader
             .fill_buf()
             .map_err(|e| Error::io(Path::new(&name), e))?;
-        let bom = encoding_rs::Encoding::for_bom(head).map(|(e, _)| e);
+        let bom = encoding_rs::Encoding::for_bom(head)
+            .map(|(e, _)| e)
+            .or_else(|| sniff_utf16(head));
         let decode = |e: &'static encoding_rs::Encoding, reader| -> Box<dyn Read> {
             Box::new(
                 encoding_rs_io::DecodeReaderBytesBuilder::new()
@@ -191,6 +194,45 @@ pub struct Chunker<R> {
     target: usize,
     /// Bytes handed out so far (for progress).
     pub bytes_read: u64,
+    /// Rows read ahead while looking for the header, to be handed out first.
+    peeked: VecDeque<Chunk>,
+}
+
+/// How many non-blank rows at the top of an input are searched for the header row (and
+/// for the delimiter).
+pub const HEADER_SEARCH_ROWS: usize = 20;
+
+/// Where an input's header row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeaderSpec {
+    /// Rows (lines, blank ones included) to skip before the header (`--skip-rows N`); when
+    /// `None`, the header is the first of the first [`HEADER_SEARCH_ROWS`] non-blank rows
+    /// that names a column to classify, preferring one with as many fields as most rows.
+    pub skip: Option<u64>,
+    /// False with `--no-headers`: every row is data, and columns are named by number
+    /// from 1.
+    pub present: bool,
+}
+
+impl Default for HeaderSpec {
+    fn default() -> Self {
+        HeaderSpec {
+            skip: None,
+            present: true,
+        }
+    }
+}
+
+/// The header row an input was read with.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// Its line (for `--no-headers`, the first data row's).
+    pub line: u64,
+    pub record: csv::ByteRecord,
+    /// Non-blank rows above it that were skipped (title rows, an "exported on" line).
+    pub skipped: u64,
+    /// The columns are numbered, not named (`--no-headers`).
+    pub numbered: bool,
 }
 
 const READ_BLOCK: usize = 256 * 1024;
@@ -217,40 +259,122 @@ impl<R: Read> Chunker<R> {
             line: 1,
             target: target.max(1),
             bytes_read: 0,
+            peeked: VecDeque::new(),
         })
     }
 
-    /// The first non-empty record (the header), parsed, with its line number.
-    pub fn header(&mut self) -> Result<Option<(u64, csv::ByteRecord)>> {
-        loop {
-            let saved_target = self.target;
-            self.target = 1;
-            let chunk = self.next_chunk();
-            self.target = saved_target;
-            let Some(chunk) = chunk? else {
+    /// Finds the header row (see [`HeaderSpec`]); `maps` tells whether a row, read as a
+    /// header, names a column to classify. Rows read ahead to find it are handed out again
+    /// by [`Chunker::next_chunk`]. `None` when the input has no non-blank row.
+    pub fn header(
+        &mut self,
+        spec: HeaderSpec,
+        maps: impl Fn(&[String]) -> bool,
+    ) -> Result<Option<Header>> {
+        for _ in 0..spec.skip.unwrap_or(0) {
+            if self.one_record()?.is_none() {
                 return Ok(None);
-            };
-            let mut rdr = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .delimiter(self.delimiter)
-                .from_reader(&chunk.data[..]);
-            let mut record = csv::ByteRecord::new();
-            match rdr.read_byte_record(&mut record) {
-                Ok(true) => {
-                    let line = chunk.first_line + record.position().map_or(1, |p| p.line()) - 1;
-                    return Ok(Some((line, record)));
-                }
-                Ok(false) => continue, // blank lines before the header
-                Err(e) => {
-                    return Err(Error::Input(format!("{}: header: {e}", self.name)));
-                }
             }
+        }
+        // Up to HEADER_SEARCH_ROWS non-blank rows, each its own chunk.
+        let mut seen: Vec<(Chunk, Option<csv::ByteRecord>)> = Vec::new();
+        while seen.iter().filter(|(_, r)| r.is_some()).count() < HEADER_SEARCH_ROWS {
+            let Some(chunk) = self.one_record()? else {
+                break;
+            };
+            let record = self.parse_row(&chunk)?;
+            seen.push((chunk, record));
+        }
+        let rows: Vec<usize> = (0..seen.len()).filter(|&i| seen[i].1.is_some()).collect();
+        let Some(&first) = rows.first() else {
+            return Ok(None);
+        };
+        let width = |i: usize| seen[i].1.as_ref().map_or(0, |r| r.len());
+        let mut freq: BTreeMap<usize, usize> = BTreeMap::new();
+        for &i in &rows {
+            *freq.entry(width(i)).or_default() += 1;
+        }
+        let modal = freq
+            .iter()
+            .max_by_key(|(w, n)| (**n, **w))
+            .map_or(0, |(w, _)| *w);
+        if !spec.present {
+            let record: csv::ByteRecord = (1..=modal).map(|i| i.to_string()).collect();
+            let line = seen[first].0.first_line;
+            self.peeked.extend(seen.into_iter().map(|(c, _)| c));
+            return Ok(Some(Header {
+                line,
+                record,
+                skipped: 0,
+                numbered: true,
+            }));
+        }
+        let at = if spec.skip.is_some() {
+            first
+        } else {
+            let names = |i: usize| -> Vec<String> {
+                seen[i]
+                    .1
+                    .iter()
+                    .flatten()
+                    .map(|h| String::from_utf8_lossy(h).trim().to_string())
+                    .collect()
+            };
+            let detected: Vec<usize> = rows.iter().copied().filter(|&i| maps(&names(i))).collect();
+            detected
+                .iter()
+                .copied()
+                .find(|&i| width(i) == modal)
+                .or(detected.first().copied())
+                .unwrap_or(first)
+        };
+        let skipped = rows.iter().filter(|&&i| i < at).count() as u64;
+        let mut seen = seen.into_iter().skip(at);
+        let Some((chunk, Some(record))) = seen.next() else {
+            unreachable!("the header is a non-blank row");
+        };
+        let line = chunk.first_line;
+        self.peeked.extend(seen.map(|(c, _)| c));
+        Ok(Some(Header {
+            line,
+            record,
+            skipped,
+            numbered: false,
+        }))
+    }
+
+    /// The next record on its own, blank lines included.
+    fn one_record(&mut self) -> Result<Option<Chunk>> {
+        let saved_target = std::mem::replace(&mut self.target, 1);
+        let chunk = self.next_chunk();
+        self.target = saved_target;
+        chunk
+    }
+
+    /// The row in a one-record chunk; `None` for a blank row (no field holds anything but
+    /// white space).
+    fn parse_row(&self, chunk: &Chunk) -> Result<Option<csv::ByteRecord>> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(self.delimiter)
+            .from_reader(&chunk.data[..]);
+        let mut record = csv::ByteRecord::new();
+        match rdr.read_byte_record(&mut record) {
+            Ok(true) if record.iter().any(|f| !f.trim_ascii().is_empty()) => Ok(Some(record)),
+            Ok(_) => Ok(None),
+            Err(e) => Err(Error::Input(format!(
+                "{}:{}: header: {e}",
+                self.name, chunk.first_line
+            ))),
         }
     }
 
     /// The next chunk of whole records, or `None` at the end of input.
     pub fn next_chunk(&mut self) -> Result<Option<Chunk>> {
+        if let Some(chunk) = self.peeked.pop_front() {
+            return Ok(Some(chunk));
+        }
         loop {
             self.scan();
             if let Some(end) = self.last_end {
@@ -397,31 +521,121 @@ fn fill<R: Read>(reader: &mut R, buf: &mut Vec<u8>, block: usize, name: &str) ->
     result
 }
 
-/// Picks the delimiter of the first line: whichever of comma, semicolon, tab and pipe
-/// occurs most often outside quotes (comma on a tie or when none occurs).
+/// Picks the delimiter from the first rows (up to [`HEADER_SEARCH_ROWS`] non-blank lines,
+/// so that a title row above the header does not decide it): among comma, semicolon, tab
+/// and pipe (outside quotes), the one whose most common non-zero count per line is shared
+/// by the most lines, then the one with the higher count; comma on a tie or when none
+/// occurs.
 pub fn sniff_delimiter(head: &[u8]) -> u8 {
     let candidates = [b',', b';', b'\t', b'|'];
+    let mut lines: Vec<[usize; 4]> = Vec::new();
     let mut counts = [0usize; 4];
     let mut quoted = false;
+    let mut blank = true;
     for &b in head {
         match b {
-            b'"' => quoted = !quoted,
-            b'\n' | b'\r' if !quoted => break,
+            b'"' => {
+                quoted = !quoted;
+                blank = false;
+            }
+            b'\n' | b'\r' if !quoted => {
+                if !blank {
+                    lines.push(std::mem::take(&mut counts));
+                    if lines.len() == HEADER_SEARCH_ROWS {
+                        break;
+                    }
+                }
+                blank = true;
+            }
             _ if !quoted => {
                 if let Some(i) = candidates.iter().position(|&c| c == b) {
                     counts[i] += 1;
                 }
+                blank &= b.is_ascii_whitespace();
             }
             _ => {}
         }
     }
+    if !blank && lines.len() < HEADER_SEARCH_ROWS {
+        lines.push(counts);
+    }
+    // (lines sharing the modal count, the modal count) for each candidate.
+    let score = |i: usize| {
+        let mut freq: BTreeMap<usize, usize> = BTreeMap::new();
+        for l in lines.iter().filter(|l| l[i] > 0) {
+            *freq.entry(l[i]).or_default() += 1;
+        }
+        freq.into_iter()
+            .map(|(count, lines)| (lines, count))
+            .max()
+            .unwrap_or((0, 0))
+    };
     let mut best = 0;
     for i in 1..candidates.len() {
-        if counts[i] > counts[best] {
+        if score(i) > score(best) {
             best = i;
         }
     }
     candidates[best]
+}
+
+/// Whether a record (its raw bytes, terminator removed) has a quoted field that spans a
+/// line break and has stray text after its closing quote: the mark of a quote left open
+/// that swallowed the rows after it up to the next quote, which the csv crate accepts.
+pub fn runaway_quote(raw: &[u8], delimiter: u8) -> bool {
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] != b'"' {
+            // An unquoted field: on to the next delimiter.
+            match memchr(delimiter, &raw[i..]) {
+                Some(k) => i += k + 1,
+                None => return false,
+            }
+            continue;
+        }
+        let mut broken = false;
+        i += 1;
+        loop {
+            let Some(k) = memchr3(b'"', b'\n', b'\r', &raw[i..]) else {
+                return false;
+            };
+            i += k + 1;
+            if raw[i - 1] != b'"' {
+                broken = true;
+                continue;
+            }
+            match raw.get(i) {
+                Some(b'"') => i += 1,
+                Some(&b) if b == delimiter => {
+                    i += 1;
+                    break;
+                }
+                None => return false,
+                Some(_) => return broken,
+            }
+        }
+    }
+    false
+}
+
+/// Recognises UTF-16 text without a byte-order mark by its zero bytes: mostly-ASCII
+/// UTF-16 has a zero in every other byte (odd positions little-endian, even big-endian),
+/// which a CSV file never has.
+pub fn sniff_utf16(head: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let pairs: Vec<&[u8]> = head.chunks_exact(2).take(256).collect();
+    if pairs.len() < 4 {
+        return None;
+    }
+    let zero_at = |k: usize| pairs.iter().filter(|p| p[k] == 0).count();
+    let (even, odd) = (zero_at(0), zero_at(1));
+    let most = pairs.len() * 9 / 10;
+    if odd >= most && even == 0 {
+        Some(encoding_rs::UTF_16LE)
+    } else if even >= most && odd == 0 {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -478,12 +692,88 @@ mod tests {
     fn header_skips_blank_lines_and_bom() {
         let data = b"\xEF\xBB\xBF\r\n\nId,Notes\n1,x\n";
         let mut c = Chunker::new(&data[..], "t", None, 1000).unwrap();
-        let (line, h) = c.header().unwrap().unwrap();
-        assert_eq!(line, 3);
-        assert_eq!(&h[0], b"Id");
+        let h = c.header(HeaderSpec::default(), |_| true).unwrap().unwrap();
+        assert_eq!((h.line, h.skipped), (3, 0));
+        assert_eq!(&h.record[0], b"Id");
         let rest = c.next_chunk().unwrap().unwrap();
         assert_eq!(rest.data, b"1,x\n");
         assert_eq!(rest.first_line, 4);
+    }
+
+    fn header_of(data: &[u8], spec: HeaderSpec) -> (Header, Vec<Chunk>) {
+        let mut c = Chunker::new(data, "t", None, 1000).unwrap();
+        let maps = |names: &[String]| names.iter().any(|n| n == "Notes");
+        let h = c.header(spec, maps).unwrap().unwrap();
+        let mut rest = Vec::new();
+        while let Some(ch) = c.next_chunk().unwrap() {
+            rest.push(ch);
+        }
+        (h, rest)
+    }
+
+    #[test]
+    fn the_header_is_found_below_title_rows() {
+        let data = b"Calls export\nExported on 1/2/2025;by;me\n\nId;Notes\n1;a\n2;b\n3;c\n";
+        let (h, rest) = header_of(data, HeaderSpec::default());
+        assert_eq!((h.line, h.skipped, h.numbered), (4, 2, false));
+        assert_eq!(&h.record[1], b"Notes");
+        let joined: Vec<u8> = rest.iter().flat_map(|c| c.data.clone()).collect();
+        assert_eq!(joined, b"1;a\n2;b\n3;c\n");
+        assert_eq!(rest[0].first_line, 5);
+        // A row that names the column but has an unusual width loses to one that has both.
+        let data = b"Notes about this export,x,y\nId,Notes\n1,a\n2,b\n";
+        assert_eq!(header_of(data, HeaderSpec::default()).0.line, 2);
+        // No row names a column: the first non-blank row, for the usual error message.
+        let data = b"\nFoo,Bar\n1,2\n";
+        assert_eq!(header_of(data, HeaderSpec::default()).0.line, 2);
+    }
+
+    #[test]
+    fn skip_rows_and_no_headers_place_the_header_by_position() {
+        let data = b"title\nId,Notes\n1,a\n";
+        let skip = HeaderSpec {
+            skip: Some(1),
+            present: true,
+        };
+        assert_eq!(header_of(data, skip).0.line, 2);
+        let none = HeaderSpec {
+            skip: Some(2),
+            present: false,
+        };
+        let (h, rest) = header_of(data, none);
+        assert!(h.numbered);
+        assert_eq!(h.record, csv::ByteRecord::from(vec!["1", "2"]));
+        assert_eq!(rest.len(), 1);
+        assert_eq!((rest[0].first_line, &rest[0].data[..]), (3, &b"1,a\n"[..]));
+    }
+
+    #[test]
+    fn blank_and_white_space_rows_are_no_header() {
+        let mut c = Chunker::new(&b"\n  \r\n\t\n"[..], "t", None, 1000).unwrap();
+        assert!(c.header(HeaderSpec::default(), |_| true).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_quote_that_swallowed_rows_is_recognised() {
+        assert!(runaway_quote(b"1,\"bin\n2,new\n3,\"pay\"", b','));
+        assert!(runaway_quote(b"1,\"a\r\nb\"x,c", b','));
+        // Stray text after a one-line quoted field, or a well-formed multi-line field.
+        assert!(!runaway_quote(b"1,\"new bin\" please", b','));
+        assert!(!runaway_quote(b"1,\"a\nb\",\"c\"\"d\"", b','));
+        assert!(!runaway_quote(b"1;\"a\nb\";c", b';'));
+        assert!(!runaway_quote(b"1,\"open", b','));
+    }
+
+    #[test]
+    fn utf16_without_a_bom_is_recognised() {
+        let text = "Id,Notes\n1,bin\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+        assert_eq!(sniff_utf16(&le), Some(encoding_rs::UTF_16LE));
+        assert_eq!(sniff_utf16(&be), Some(encoding_rs::UTF_16BE));
+        assert_eq!(sniff_utf16(text.as_bytes()), None);
+        assert_eq!(sniff_utf16(b"a\0b\0"), None);
+        assert_eq!(read_all(&le, Encoding::Auto).0, text);
     }
 
     fn read_all(bytes: &[u8], encoding: Encoding) -> (String, &'static str, bool) {
@@ -544,5 +834,8 @@ mod tests {
         assert_eq!(sniff_delimiter(b"a\tb\tc"), b'\t');
         assert_eq!(sniff_delimiter(b"a|b|c,d\n"), b'|');
         assert_eq!(sniff_delimiter(b"single\n"), b',');
+        // A title row does not decide it: most rows do.
+        let titled = b"Report, all services, 2025\n\nId;Notes;Channel\n1;a;b\n2;c, d;e\n";
+        assert_eq!(sniff_delimiter(titled), b';');
     }
 }

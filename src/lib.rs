@@ -11,6 +11,7 @@
 
 pub mod classify;
 pub mod columns;
+pub mod duplicates;
 pub mod error;
 pub mod evaluate;
 pub mod examples;

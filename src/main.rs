@@ -6,7 +6,7 @@ use demand::classify::{Matcher, SimpleContact};
 use demand::columns::Mapping;
 use demand::error::{Error, Result};
 use demand::evaluate::{self, Collector};
-use demand::input::{Encoding, InputPath};
+use demand::input::{Encoding, HeaderSpec, InputPath};
 use demand::output::Output;
 use demand::period::Period;
 use demand::pipeline::{self, Options, RowSink, RunResult, OUTPUT_COLUMNS};
@@ -101,6 +101,18 @@ struct InputArgs {
     /// count, or a share of the rows read such as 5%.
     #[arg(long, value_name = "N|P%", value_parser = parse_limit)]
     max_rejects: Option<Limit>,
+    /// Skip N lines (title rows, blank lines) before the header row, instead of looking for
+    /// it among the first 20 non-blank rows.
+    #[arg(long, value_name = "N")]
+    skip_rows: Option<u64>,
+    /// Count rows whose id (or, without an id column, whole row) was already seen, instead
+    /// of leaving them out as duplicates.
+    #[arg(long)]
+    keep_duplicates: bool,
+    /// The input has no header row: columns are numbered from 1, so map them by number,
+    /// e.g. --map text=3 --map channel=5.
+    #[arg(long)]
+    no_headers: bool,
 }
 
 /// A ceiling on rejected rows.
@@ -430,6 +442,11 @@ fn options(args: &InputArgs) -> Options {
             format: args.date_format.clone(),
         },
         repeat: !args.no_repeat,
+        duplicates: !args.keep_duplicates,
+        header: HeaderSpec {
+            skip: args.skip_rows,
+            present: !args.no_headers,
+        },
         ..Options::default()
     };
     if let Some(t) = args.threads {
@@ -459,6 +476,15 @@ fn notes(args: &InputArgs, run: &RunResult) {
         }
     }
     for info in &run.inputs {
+        if let (Some(line), n @ 1..) = (info.header_line, info.skipped_rows) {
+            eprintln!(
+                "demand: {}: the header is on line {line}; {n} row(s) above it were skipped \
+                 (--skip-rows N places it)",
+                info.source
+            );
+        }
+    }
+    for info in &run.inputs {
         if let Some(line) = info.first_windows_1252_line {
             eprintln!(
                 "demand: {}: {} row(s) are not valid UTF-8 and were read as Windows-1252 \
@@ -473,6 +499,13 @@ fn notes(args: &InputArgs, run: &RunResult) {
     let rejected = run.tally.rejected;
     if rejected > 0 {
         eprintln!("demand: {rejected} row(s) rejected: counted in totals.rejected, not classified");
+    }
+    let duplicates = run.tally.duplicates;
+    if duplicates > 0 && !args.quiet {
+        eprintln!(
+            "demand: {duplicates} duplicate row(s) (an id, or a whole row, seen before) left \
+             out of the figures: counted in totals.duplicates (--keep-duplicates counts them)"
+        );
     }
     if let Some(repeat) = &run.repeat {
         for info in &run.inputs {
@@ -557,6 +590,9 @@ fn sample_cmd(mut args: SampleArgs) -> Result<()> {
     // The sample and its design record what the rules make of each contact on its own, as
     // `evaluate` re-scores it (repeat detection needs the whole log; see evaluate_cmd).
     args.input.no_repeat = true;
+    // Every row is a candidate, as evaluate reads every labelled row (the sample's
+    // contacts add up without a duplicates term).
+    args.input.keep_duplicates = true;
     if args.n == 0 {
         return Err(Error::Usage("-n must be at least 1".into()));
     }
@@ -614,6 +650,8 @@ fn evaluate_cmd(mut args: EvaluateArgs) -> Result<()> {
     // A sample holds too few of each customer's contacts to see repeats: evaluate scores
     // what the rules make of each contact's own text and fields (docs/checking-the-claim.md).
     args.input.no_repeat = true;
+    // Every labelled row is judged, even one that repeats another's id.
+    args.input.keep_duplicates = true;
     let design = args.design.as_deref().map(Design::read).transpose()?;
     let matcher = load_matcher(&args.input.rules)?;
     let mut collector = Collector::new(inputs(&args.input)[0].name());

@@ -9,8 +9,9 @@
 
 use crate::classify::{Contact, Decision, Matcher, Scratch};
 use crate::columns::{ColumnMap, Field, Mapping};
+use crate::duplicates::{row_hash, Seen};
 use crate::error::{Error, Result};
-use crate::input::{Chunk, Chunker, Encoding, InputPath, Source};
+use crate::input::{runaway_quote, Chunk, Chunker, Encoding, HeaderSpec, InputPath, Source};
 use crate::period::Period;
 use crate::repeat::{content_hash, Entry, Ineligible, IneligibleCounts, KeyColumns, RepeatIndex};
 use crate::rules::{Class, FieldRef};
@@ -44,6 +45,11 @@ pub struct Options {
     pub period: Option<Period>,
     /// Append [`EXPLAIN_COLUMNS`] to classified rows (`classify --explain`).
     pub explain: bool,
+    /// Where each input's header row is (`--skip-rows`, `--no-headers`).
+    pub header: HeaderSpec,
+    /// Count rows whose id (or whole row) was already seen as duplicates, outside the
+    /// figures (`--keep-duplicates` clears this).
+    pub duplicates: bool,
 }
 
 impl Default for Options {
@@ -60,6 +66,8 @@ impl Default for Options {
             repeat: true,
             period: None,
             explain: false,
+            header: HeaderSpec::default(),
+            duplicates: true,
         }
     }
 }
@@ -187,6 +195,8 @@ struct FileCtx {
     service: Option<usize>,
     channel: Option<usize>,
     code: Option<usize>,
+    /// The id column, which decides duplicates.
+    id: Option<usize>,
     /// Where the repeat key and timestamp are, when repeat detection runs.
     key: Option<KeyColumns>,
     /// The timestamp's date and time-of-day columns.
@@ -197,16 +207,20 @@ struct FileCtx {
 /// What one pass over the inputs does with each chunk.
 #[derive(Clone, Copy)]
 enum Pass<'a> {
-    /// Repeat detection's first pass: index entries, no tally.
+    /// The first pass, for repeat detection and duplicates: index entries and row hashes,
+    /// no tally.
     Index,
-    /// Classify and tally every row (and write it, given a sink), marking repeats when the
-    /// first pass built an index.
+    /// Classify and tally every row (and write it, given a sink), marking repeats and
+    /// skipping duplicates when a first pass found them.
     Classify(Option<&'a Linked<'a>>),
 }
 
 /// The first pass's results, as the second pass reads them.
 struct Linked<'a> {
-    index: &'a RepeatIndex,
+    /// The repeat index, when repeat detection runs.
+    index: Option<&'a RepeatIndex>,
+    /// Duplicate rows, by row number in the run, ascending.
+    duplicates: &'a [u64],
     /// The rows in each chunk of the first pass, by chunk sequence number.
     chunk_rows: &'a [u64],
     /// The first row of each chunk.
@@ -226,7 +240,10 @@ struct ChunkResult<S> {
     first_transcoded: Option<u64>,
     /// Repeat-index entries (first pass), rows numbered from the chunk's start.
     entries: Vec<Entry>,
-    ineligible: IneligibleCounts,
+    /// Rows (numbered from the chunk's start) repeat detection cannot check, and why.
+    ineligible: Vec<(u32, Ineligible)>,
+    /// Row hashes for duplicate detection (first pass), by row from the chunk's start.
+    hashes: Vec<(u32, u64)>,
     /// The first month-first date in the chunk: line and text.
     month_first: Option<(u64, String)>,
 }
@@ -281,18 +298,13 @@ pub fn run_observed<O: Observer>(
     observer: &O,
 ) -> Result<(RunResult, O::State)> {
     let config = &matcher.ruleset().repeat;
-    if !(opts.repeat && config.enabled) {
-        let only = Reader::new(matcher, opts)?.pass(
-            inputs,
-            Pass::Classify(None),
-            sink,
-            reject_sink,
-            observer,
-        )?;
+    let repeat = opts.repeat && config.enabled;
+    let reader = Reader::new(matcher, opts, repeat)?;
+    if !(repeat || opts.duplicates) {
+        let only = reader.pass(inputs, Pass::Classify(None), sink, reject_sink, observer)?;
         return Ok(only.into_result(None));
     }
     let inputs = spool_stdin(inputs)?;
-    let reader = Reader::new(matcher, opts)?;
     // Rejects are reported by the second pass, which reads exactly the same rows.
     let first = reader.pass(&inputs, Pass::Index, None, None, &())?;
     let Collector {
@@ -300,9 +312,10 @@ pub fn run_observed<O: Observer>(
         chunk_rows,
         ineligible,
         month_first,
+        duplicates,
         ..
     } = first;
-    let index = RepeatIndex::build(entries, config.window_seconds());
+    let index = repeat.then(|| RepeatIndex::build(entries, config.window_seconds()));
     let mut chunk_first = Vec::with_capacity(chunk_rows.len());
     let mut row = 0;
     for n in &chunk_rows {
@@ -310,7 +323,8 @@ pub fn run_observed<O: Observer>(
         row += n;
     }
     let linked = Linked {
-        index: &index,
+        index: index.as_ref(),
+        duplicates: &duplicates,
         chunk_rows: &chunk_rows,
         chunk_first,
     };
@@ -321,7 +335,7 @@ pub fn run_observed<O: Observer>(
         reject_sink,
         observer,
     )?;
-    Ok(second.into_result(Some(RepeatRun {
+    Ok(second.into_result(index.map(|index| RepeatRun {
         eligible: index.eligible,
         repeats: index.repeats(),
         chains: index.chains,
@@ -353,10 +367,12 @@ struct Reader<'m> {
     matcher: &'m Matcher,
     opts: &'m Options,
     pool: rayon::ThreadPool,
+    /// Repeat detection runs.
+    repeat: bool,
 }
 
 impl<'m> Reader<'m> {
-    fn new(matcher: &'m Matcher, opts: &'m Options) -> Result<Self> {
+    fn new(matcher: &'m Matcher, opts: &'m Options, repeat: bool) -> Result<Self> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(opts.threads.max(1))
             .build()
@@ -365,6 +381,7 @@ impl<'m> Reader<'m> {
             matcher,
             opts,
             pool,
+            repeat,
         })
     }
 
@@ -379,7 +396,7 @@ impl<'m> Reader<'m> {
         observer: &'o O,
     ) -> Result<Collector<'o, O>> {
         let (matcher, opts) = (self.matcher, self.opts);
-        let mut state = Collector::new(matcher.ruleset().rules.len(), opts.strict, pass, observer);
+        let mut state = Collector::new(matcher.ruleset().rules.len(), opts, pass, observer);
         let progress = progress_bar(opts.progress, inputs);
         let write_rows = sink.is_some();
         let max_in_flight = opts.threads.max(1) * 3;
@@ -389,7 +406,7 @@ impl<'m> Reader<'m> {
         let scratches: std::sync::Mutex<Vec<Scratch>> = std::sync::Mutex::new(Vec::new());
         let scratches = &scratches;
         let mut first_header: Option<ByteRecord> = None;
-        let repeat = matches!(pass, Pass::Index | Pass::Classify(Some(_)));
+        let repeat = self.repeat;
 
         let outcome = self.pool.in_place_scope(|scope| -> Result<()> {
             let mut seq = 0u64;
@@ -408,16 +425,30 @@ impl<'m> Reader<'m> {
                 let name = source.name.clone();
                 let mut chunker =
                     Chunker::new(source.reader, &name, opts.delimiter, opts.chunk_bytes)?;
-                let Some((_, header)) = chunker.header()? else {
+                let maps =
+                    |names: &[String]| ColumnMap::detect(names, &opts.mappings, &name).is_ok();
+                let Some(found) = chunker.header(opts.header, maps)? else {
                     return Err(Error::Input(format!(
                         "{name}: the file is empty: no header row and no contacts"
                     )));
                 };
+                let header = found.record;
                 let names: Vec<String> = header
                     .iter()
                     .map(|h| String::from_utf8_lossy(h).trim().to_string())
                     .collect();
-                let columns = ColumnMap::detect(&names, &opts.mappings, &name)?;
+                let columns = ColumnMap::detect(&names, &opts.mappings, &name).map_err(|e| {
+                    if header.iter().flatten().any(|&b| is_binary(b)) {
+                        Error::Input(format!(
+                            "{name}:{}: this does not look like a text export (control \
+                                 bytes in the first row): demand reads CSV or TSV text, \
+                                 gzipped or not",
+                            found.line
+                        ))
+                    } else {
+                        e
+                    }
+                })?;
                 if write_rows {
                     match &first_header {
                         None => {
@@ -445,6 +476,8 @@ impl<'m> Reader<'m> {
                     encoding: encoding.name().to_ascii_lowercase(),
                     contacts: 0,
                     rejected: 0,
+                    header_line: (!found.numbered).then_some(found.line),
+                    skipped_rows: found.skipped,
                     windows_1252_rows: 0,
                     first_windows_1252_line: None,
                     repeat_unchecked,
@@ -471,6 +504,7 @@ impl<'m> Reader<'m> {
                     code: columns.get(Field::Code),
                     date: columns.get(Field::Timestamp),
                     time: columns.time,
+                    id: columns.get(Field::Id),
                     columns,
                     name,
                     input: index,
@@ -498,6 +532,7 @@ impl<'m> Reader<'m> {
                                 pass,
                                 seq: s,
                                 observer,
+                                dedupe: opts.duplicates,
                             };
                             let result = work.process(chunk, &mut scratch);
                             if let Ok(mut s) = scratches.lock() {
@@ -544,19 +579,23 @@ struct Collector<'o, O: Observer> {
     entries: Vec<Entry>,
     ineligible: IneligibleCounts,
     month_first: Option<(String, u64, String)>,
+    /// First pass with duplicate detection: the row hashes seen, and the duplicate rows
+    /// found (row numbers in the run, ascending).
+    seen: Option<Seen>,
+    duplicates: Vec<u64>,
     /// Second pass: the rows per chunk the first pass saw, to check that nothing changed.
     expected_rows: Option<Vec<u64>>,
 }
 
 impl<'o, O: Observer> Collector<'o, O> {
-    fn new(rules: usize, strict: bool, pass: Pass, observer: &'o O) -> Self {
+    fn new(rules: usize, opts: &Options, pass: Pass, observer: &'o O) -> Self {
         Collector {
             observer,
             observed: O::State::default(),
             tally: Tally::new(rules),
             inputs: Vec::new(),
             rejects: Vec::new(),
-            strict,
+            strict: opts.strict,
             pending: BTreeMap::new(),
             next: 0,
             rows: 0,
@@ -564,6 +603,8 @@ impl<'o, O: Observer> Collector<'o, O> {
             entries: Vec::new(),
             ineligible: IneligibleCounts::default(),
             month_first: None,
+            seen: (opts.duplicates && matches!(pass, Pass::Index)).then(Seen::default),
+            duplicates: Vec::new(),
             expected_rows: match pass {
                 Pass::Classify(Some(linked)) => Some(linked.chunk_rows.to_vec()),
                 _ => None,
@@ -633,9 +674,29 @@ impl<'o, O: Observer> Collector<'o, O> {
             self.rejects.extend(result.rejects.into_iter().take(room));
             self.tally.merge(result.tally);
             self.observer.merge(&mut self.observed, result.observed);
-            self.ineligible.merge(&result.ineligible);
             self.chunk_rows.push(result.records);
-            for e in result.entries {
+            // Duplicates are decided here, in input order: the first occurrence is kept,
+            // and the others are left out of the repeat index as of the figures.
+            let mut duplicate = Vec::new();
+            if let Some(seen) = self.seen.as_mut() {
+                for &(row, hash) in &result.hashes {
+                    if seen.repeated(hash) {
+                        duplicate.push(row);
+                        self.duplicates.push(self.rows + u64::from(row));
+                    }
+                }
+            }
+            let original = |row: u32| duplicate.binary_search(&row).is_err();
+            for &(row, why) in &result.ineligible {
+                if original(row) {
+                    self.ineligible.add(why);
+                }
+            }
+            for e in result
+                .entries
+                .into_iter()
+                .filter(|e| original(e.row() as u32))
+            {
                 let row = u32::try_from(self.rows + e.row()).map_err(|_| {
                     Error::Input(format!(
                         "repeat detection numbers rows with 32 bits and this run has more \
@@ -666,6 +727,8 @@ struct Work<'a, O> {
     pass: Pass<'a>,
     seq: u64,
     observer: &'a O,
+    /// Hash rows for duplicate detection (in the first pass).
+    dedupe: bool,
 }
 
 impl<O: Observer> Work<'_, O> {
@@ -693,7 +756,8 @@ impl<O: Observer> Work<'_, O> {
             transcoded: 0,
             first_transcoded: None,
             entries: Vec::new(),
-            ineligible: IneligibleCounts::default(),
+            ineligible: Vec::new(),
+            hashes: Vec::new(),
             month_first: None,
         };
         // The first pass decides class only when an earlier class can stop a chain.
@@ -709,14 +773,25 @@ impl<O: Observer> Work<'_, O> {
             ),
             _ => (None, 0),
         };
+        let expected = linked
+            .and_then(|l| l.chunk_rows.get(self.seq as usize).copied())
+            .unwrap_or(0);
         let mut repeats = linked
+            .and_then(|l| l.index)
+            .map(|index| index.in_rows(first_row, expected))
+            .unwrap_or_default()
+            .iter()
+            .peekable();
+        let mut duplicates = linked
             .map(|l| {
-                let expected = l.chunk_rows.get(self.seq as usize).copied().unwrap_or(0);
-                l.index.in_rows(first_row, expected)
+                let start = l.duplicates.partition_point(|&r| r < first_row);
+                let end = l.duplicates.partition_point(|&r| r < first_row + expected);
+                &l.duplicates[start..end]
             })
             .unwrap_or_default()
             .iter()
             .peekable();
+        let hash_rows = self.dedupe && matches!(self.pass, Pass::Index);
         let mut key_buf = String::new();
         let mut lines = LineCounter::new(chunk.first_line);
         let reject = |rejects: &mut Vec<Reject>, line: u64, reason: String, raw: &[u8]| {
@@ -790,6 +865,21 @@ impl<O: Observer> Work<'_, O> {
                 );
                 continue;
             }
+            let body = row.trim_ascii_end();
+            if memchr::memchr2(b'\n', b'\r', body).is_some() && runaway_quote(body, ctx.delimiter) {
+                let last = line + memchr::memchr_iter(b'\n', body).count() as u64;
+                reject(
+                    &mut out.rejects,
+                    line,
+                    format!(
+                        "a quoted field opened in this row runs over lines {line}-{last} and \
+                         has text after its closing quote: probably a quote left open that \
+                         swallowed the rows after it"
+                    ),
+                    row,
+                );
+                continue;
+            }
             if let Some(field) = record.iter().position(|f| std::str::from_utf8(f).is_err()) {
                 if ctx.fallback {
                     record = windows_1252(&record);
@@ -805,6 +895,17 @@ impl<O: Observer> Work<'_, O> {
                     );
                     continue;
                 }
+            }
+            if hash_rows {
+                let local = u32::try_from(local_row).unwrap_or(u32::MAX);
+                out.hashes.push((local, row_hash(&record, ctx.id)));
+            }
+            if duplicates
+                .next_if(|&&r| r == first_row + local_row)
+                .is_some()
+            {
+                tally.duplicates += 1;
+                continue;
             }
             let contact = RecordContact {
                 record: &record,
@@ -833,7 +934,8 @@ impl<O: Observer> Work<'_, O> {
                         ));
                     }
                     Some(Err(why)) => {
-                        out.ineligible.add(why);
+                        out.ineligible
+                            .push((u32::try_from(local_row).unwrap_or(u32::MAX), why));
                         if why == Ineligible::Time(TimeError::MonthFirst)
                             && out.month_first.is_none()
                         {
@@ -976,6 +1078,11 @@ impl LineCounter {
         self.at = offset;
         self.line
     }
+}
+
+/// A control byte that no text export has (tab, CR and LF are text).
+fn is_binary(b: u8) -> bool {
+    (b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n')) || b == 0x7f
 }
 
 /// A record decoded from Windows-1252, which maps every byte to a character.

@@ -99,8 +99,8 @@ pub fn claim_sentence(s: &Summary) -> Option<String> {
 /// The conservation identity: every row read is counted in exactly one class.
 pub(crate) fn identity(t: &Totals) -> String {
     format!(
-        "contacts {} = value {} + failure {} + unclassified {} + rejected {}",
-        t.contacts, t.value, t.failure, t.unclassified, t.rejected
+        "contacts {} = value {} + failure {} + unclassified {} + rejected {} + duplicates {}",
+        t.contacts, t.value, t.failure, t.unclassified, t.rejected, t.duplicates
     )
 }
 

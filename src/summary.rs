@@ -61,6 +61,8 @@ pub struct Tally {
     /// With `--by-period`: counts by canonical service and period index (`None`: no
     /// readable timestamp).
     pub periods: HashMap<(String, Option<i64>), Counts>,
+    /// Rows left out as duplicates of an earlier row (src/duplicates.rs).
+    pub duplicates: u64,
 }
 
 impl Tally {
@@ -88,6 +90,7 @@ impl Tally {
         for (key, counts) in other.periods {
             self.periods.entry(key).or_default().merge(&counts);
         }
+        self.duplicates += other.duplicates;
     }
 
     /// Class totals over all cells.
@@ -136,6 +139,7 @@ pub struct BatchTally {
     repeat_wins: u64,
     pub rejected: u64,
     periods: HashMap<(u32, Option<i64>), Counts>,
+    pub duplicates: u64,
 }
 
 /// What repeat detection says of one contact.
@@ -164,6 +168,7 @@ impl BatchTally {
             repeat_wins: 0,
             rejected: 0,
             periods: HashMap::new(),
+            duplicates: 0,
         }
     }
 
@@ -234,6 +239,7 @@ impl BatchTally {
             repeat_wins: self.repeat_wins,
             rejected: self.rejected,
             periods,
+            duplicates: self.duplicates,
         }
     }
 }
@@ -282,6 +288,11 @@ pub struct InputInfo {
     pub encoding: String,
     pub contacts: u64,
     pub rejected: u64,
+    /// The header row's line; absent with `--no-headers`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_line: Option<u64>,
+    /// Non-blank rows above the header that were skipped (a title, an "exported on" line).
+    pub skipped_rows: u64,
     /// Rows that were not valid UTF-8 and were read as Windows-1252 (`--encoding auto`).
     pub windows_1252_rows: u64,
     #[serde(skip)]
@@ -299,6 +310,8 @@ pub struct Totals {
     pub failure: u64,
     pub unclassified: u64,
     pub rejected: u64,
+    /// Rows left out as duplicates of an earlier row (0 with `--keep-duplicates`).
+    pub duplicates: u64,
     /// Repeat detection's findings; absent when it did not run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repeat: Option<RepeatSummary>,
@@ -604,11 +617,12 @@ impl Summary {
             },
             inputs,
             totals: Totals {
-                contacts: totals_counts.total() + tally.rejected,
+                contacts: totals_counts.total() + tally.rejected + tally.duplicates,
                 value: totals_counts.value,
                 failure: totals_counts.failure,
                 unclassified: totals_counts.unclassified,
                 rejected: tally.rejected,
+                duplicates: tally.duplicates,
                 repeat: None,
             },
             failure_share: FailureShare::of(&totals_counts),

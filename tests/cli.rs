@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{demand, stderr_of, stdout_of, write, RULES};
+use common::{conserved, demand, stderr_of, stdout_of, write, RULES};
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
@@ -46,12 +46,6 @@ fn report_and_stderr(rules: &Path, log: &Path, extra: &[&str]) -> (Value, String
     let output = assert.get_output();
     let v = serde_json::from_slice(&output.stdout).unwrap();
     (v, String::from_utf8_lossy(&output.stderr).to_string())
-}
-
-fn conserved(v: &Value) -> bool {
-    let t = &v["totals"];
-    let n = |k: &str| t[k].as_u64().unwrap();
-    n("contacts") == n("value") + n("failure") + n("unclassified") + n("rejected")
 }
 
 #[test]

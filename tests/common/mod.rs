@@ -57,3 +57,10 @@ class = "value"
 kind = "payment"
 phrases = ["pay*"]
 "#;
+
+/// contacts = value + failure + unclassified + rejected + duplicates, in a JSON report.
+pub fn conserved(v: &serde_json::Value) -> bool {
+    let t = &v["totals"];
+    let n = |k: &str| t[k].as_u64().unwrap_or(0);
+    n("contacts") == n("value") + n("failure") + n("unclassified") + n("rejected") + n("duplicates")
+}
