@@ -196,7 +196,13 @@ pub struct Chunker<R> {
     pub bytes_read: u64,
     /// Rows read ahead while looking for the header, to be handed out first.
     peeked: VecDeque<Chunk>,
+    /// A `"` at the start of a field opens a quoted field (false for JSON lines).
+    quotes: bool,
 }
+
+/// The "delimiter" of line-only cutting: the unit separator, which JSON text never holds
+/// unescaped.
+const LINES_ONLY: u8 = 0x1f;
 
 /// How many non-blank rows at the top of an input are searched for the header row (and
 /// for the delimiter).
@@ -231,8 +237,9 @@ pub struct Header {
     pub record: csv::ByteRecord,
     /// Non-blank rows above it that were skipped (title rows, an "exported on" line).
     pub skipped: u64,
-    /// The columns are numbered, not named (`--no-headers`).
-    pub numbered: bool,
+    /// The header is not a row of its own: columns numbered by `--no-headers`, or the
+    /// keys of a JSON lines file's first object.
+    pub in_data: bool,
 }
 
 const READ_BLOCK: usize = 256 * 1024;
@@ -260,6 +267,7 @@ impl<R: Read> Chunker<R> {
             target: target.max(1),
             bytes_read: 0,
             peeked: VecDeque::new(),
+            quotes: true,
         })
     }
 
@@ -306,7 +314,7 @@ impl<R: Read> Chunker<R> {
                 line,
                 record,
                 skipped: 0,
-                numbered: true,
+                in_data: true,
             }));
         }
         let at = if spec.skip.is_some() {
@@ -339,12 +347,12 @@ impl<R: Read> Chunker<R> {
             line,
             record,
             skipped,
-            numbered: false,
+            in_data: false,
         }))
     }
 
     /// The next record on its own, blank lines included.
-    fn one_record(&mut self) -> Result<Option<Chunk>> {
+    pub(crate) fn one_record(&mut self) -> Result<Option<Chunk>> {
         let saved_target = std::mem::replace(&mut self.target, 1);
         let chunk = self.next_chunk();
         self.target = saved_target;
@@ -368,6 +376,23 @@ impl<R: Read> Chunker<R> {
                 self.name, chunk.first_line
             ))),
         }
+    }
+
+    /// The bytes read so far and not handed out (the start of the input, before the
+    /// first chunk), for recognising its format.
+    pub fn head(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Cuts at line ends only, for JSON lines: no delimiter and no CSV quoting.
+    pub fn lines_only(&mut self) {
+        self.delimiter = LINES_ONLY;
+        self.quotes = false;
+    }
+
+    /// Hands `chunk` out again first.
+    pub(crate) fn unread(&mut self, chunk: Chunk) {
+        self.peeked.push_front(chunk);
     }
 
     /// The next chunk of whole records, or `None` at the end of input.
@@ -450,7 +475,7 @@ impl<R: Read> Chunker<R> {
                         Scan::Unquoted
                     };
                 }
-                Scan::FieldStart if bytes[i] == b'"' => {
+                Scan::FieldStart if bytes[i] == b'"' && self.quotes => {
                     i += 1;
                     st = Scan::Quoted;
                 }
@@ -715,7 +740,7 @@ mod tests {
     fn the_header_is_found_below_title_rows() {
         let data = b"Calls export\nExported on 1/2/2025;by;me\n\nId;Notes\n1;a\n2;b\n3;c\n";
         let (h, rest) = header_of(data, HeaderSpec::default());
-        assert_eq!((h.line, h.skipped, h.numbered), (4, 2, false));
+        assert_eq!((h.line, h.skipped, h.in_data), (4, 2, false));
         assert_eq!(&h.record[1], b"Notes");
         let joined: Vec<u8> = rest.iter().flat_map(|c| c.data.clone()).collect();
         assert_eq!(joined, b"1;a\n2;b\n3;c\n");
@@ -741,7 +766,7 @@ mod tests {
             present: false,
         };
         let (h, rest) = header_of(data, none);
-        assert!(h.numbered);
+        assert!(h.in_data);
         assert_eq!(h.record, csv::ByteRecord::from(vec!["1", "2"]));
         assert_eq!(rest.len(), 1);
         assert_eq!((rest[0].first_line, &rest[0].data[..]), (3, &b"1,a\n"[..]));

@@ -18,6 +18,7 @@ pub mod examples;
 pub mod explain;
 pub mod html;
 pub mod input;
+pub mod jsonl;
 pub mod lint;
 pub mod ngrams;
 pub mod output;

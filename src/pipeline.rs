@@ -12,6 +12,7 @@ use crate::columns::{ColumnMap, Field, Mapping};
 use crate::duplicates::{row_hash, Seen};
 use crate::error::{Error, Result};
 use crate::input::{runaway_quote, Chunk, Chunker, Encoding, HeaderSpec, InputPath, Source};
+use crate::jsonl;
 use crate::period::Period;
 use crate::repeat::{content_hash, Entry, Ineligible, IneligibleCounts, KeyColumns, RepeatIndex};
 use crate::rules::{Class, FieldRef};
@@ -197,6 +198,8 @@ struct FileCtx {
     code: Option<usize>,
     /// The id column, which decides duplicates.
     id: Option<usize>,
+    /// JSON lines: the keys read into each row's fields, in order.
+    json_keys: Option<Vec<String>>,
     /// Where the repeat key and timestamp are, when repeat detection runs.
     key: Option<KeyColumns>,
     /// The timestamp's date and time-of-day columns.
@@ -427,7 +430,13 @@ impl<'m> Reader<'m> {
                     Chunker::new(source.reader, &name, opts.delimiter, opts.chunk_bytes)?;
                 let maps =
                     |names: &[String]| ColumnMap::detect(names, &opts.mappings, &name).is_ok();
-                let Some(found) = chunker.header(opts.header, maps)? else {
+                let json = jsonl::detect(&name, chunker.head());
+                let found = if json {
+                    jsonl::header(&mut chunker, &name)?
+                } else {
+                    chunker.header(opts.header, maps)?
+                };
+                let Some(found) = found else {
                     return Err(Error::Input(format!(
                         "{name}: the file is empty: no header row and no contacts"
                     )));
@@ -476,7 +485,7 @@ impl<'m> Reader<'m> {
                     encoding: encoding.name().to_ascii_lowercase(),
                     contacts: 0,
                     rejected: 0,
-                    header_line: (!found.numbered).then_some(found.line),
+                    header_line: (!found.in_data).then_some(found.line),
                     skipped_rows: found.skipped,
                     windows_1252_rows: 0,
                     first_windows_1252_line: None,
@@ -505,6 +514,12 @@ impl<'m> Reader<'m> {
                     date: columns.get(Field::Timestamp),
                     time: columns.time,
                     id: columns.get(Field::Id),
+                    json_keys: json.then(|| {
+                        header
+                            .iter()
+                            .map(|k| String::from_utf8_lossy(k).into_owned())
+                            .collect()
+                    }),
                     columns,
                     name,
                     input: index,
@@ -736,11 +751,20 @@ impl<O: Observer> Work<'_, O> {
     fn process(&self, chunk: Chunk, scratch: &mut Scratch) -> ChunkResult<O::State> {
         let (matcher, ctx) = (self.matcher, self.ctx);
         let rules = matcher.ruleset();
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(ctx.delimiter)
-            .from_reader(&chunk.data[..]);
+        let mut rows = match &ctx.json_keys {
+            Some(keys) => Rows::Jsonl {
+                data: &chunk.data,
+                at: 0,
+                keys,
+            },
+            None => Rows::Csv(
+                csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .delimiter(ctx.delimiter)
+                    .from_reader(&chunk.data[..]),
+            ),
+        };
         let mut writer = self.write_rows.then(|| {
             csv::Writer::from_writer(Vec::with_capacity(chunk.data.len() + chunk.data.len() / 4))
         });
@@ -814,32 +838,28 @@ impl<O: Observer> Work<'_, O> {
             &chunk.data[start as usize..(end as usize).min(chunk.data.len())]
         };
         loop {
-            match reader.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    // Reading from memory cannot fail for I/O; count whatever remains as
-                    // one row.
+            let (start, end) = match rows.next(&mut record) {
+                Next::End => break,
+                Next::Row { start, end } => (start, end),
+                Next::Bad {
+                    start,
+                    end,
+                    reason,
+                    last,
+                } => {
                     out.records += 1;
-                    let start = e.position().map_or(0, |p| p.byte());
                     let line = lines.at(&chunk.data, start);
-                    let end = chunk.data.len() as u64;
-                    reject(
-                        &mut out.rejects,
-                        line,
-                        format!("unreadable CSV: {e}"),
-                        raw(start, end),
-                    );
-                    break;
+                    reject(&mut out.rejects, line, reason, raw(start, end));
+                    if last {
+                        break;
+                    }
+                    continue;
                 }
-            }
+            };
             let local_row = out.records;
             out.records += 1;
-            let line = lines.at(&chunk.data, record.position().map_or(0, |p| p.byte()));
-            let row = raw(
-                record.position().map_or(0, |p| p.byte()),
-                reader.position().byte(),
-            );
+            let line = lines.at(&chunk.data, start);
+            let row = raw(start, end);
             // The chunker ends a chunk with an open quote only at the end of input, and
             // such a chunk holds just the runaway record.
             if chunk.unterminated_quote {
@@ -866,7 +886,10 @@ impl<O: Observer> Work<'_, O> {
                 continue;
             }
             let body = row.trim_ascii_end();
-            if memchr::memchr2(b'\n', b'\r', body).is_some() && runaway_quote(body, ctx.delimiter) {
+            if ctx.json_keys.is_none()
+                && memchr::memchr2(b'\n', b'\r', body).is_some()
+                && runaway_quote(body, ctx.delimiter)
+            {
                 let last = line + memchr::memchr_iter(b'\n', body).count() as u64;
                 reject(
                     &mut out.rejects,
@@ -1049,6 +1072,77 @@ impl<O: Observer> Work<'_, O> {
             .map(|w| w.into_inner().unwrap_or_default())
             .unwrap_or_default();
         out
+    }
+}
+
+/// The records of one chunk: CSV, or JSON lines (their fields in `keys` order).
+enum Rows<'c> {
+    Csv(csv::Reader<&'c [u8]>),
+    Jsonl {
+        data: &'c [u8],
+        at: usize,
+        keys: &'c [String],
+    },
+}
+
+/// One step through a chunk's records; offsets are the record's bytes in the chunk.
+enum Next {
+    End,
+    Row {
+        start: u64,
+        end: u64,
+    },
+    /// A row that cannot be read, and whether it is the chunk's last (the csv crate cannot
+    /// go on after an error; JSON lines can).
+    Bad {
+        start: u64,
+        end: u64,
+        reason: String,
+        last: bool,
+    },
+}
+
+impl Rows<'_> {
+    fn next(&mut self, record: &mut ByteRecord) -> Next {
+        match self {
+            Rows::Csv(reader) => match reader.read_byte_record(record) {
+                Ok(true) => Next::Row {
+                    start: record.position().map_or(0, |p| p.byte()),
+                    end: reader.position().byte(),
+                },
+                Ok(false) => Next::End,
+                // Reading from memory cannot fail for I/O; whatever remains is one row.
+                Err(e) => Next::Bad {
+                    start: e.position().map_or(0, |p| p.byte()),
+                    end: u64::MAX,
+                    reason: format!("unreadable CSV: {e}"),
+                    last: true,
+                },
+            },
+            Rows::Jsonl { data, at, keys } => loop {
+                let start = *at;
+                if start >= data.len() {
+                    return Next::End;
+                }
+                let end = memchr::memchr2(b'\n', b'\r', &data[start..])
+                    .map_or(data.len(), |k| start + k + 1);
+                *at = end;
+                let line = &data[start..end];
+                if line.trim_ascii().is_empty() {
+                    continue;
+                }
+                let (start, end) = (start as u64, end as u64);
+                return match jsonl::record(line.trim_ascii_end(), keys, record) {
+                    Ok(()) => Next::Row { start, end },
+                    Err(reason) => Next::Bad {
+                        start,
+                        end,
+                        reason,
+                        last: false,
+                    },
+                };
+            },
+        }
     }
 }
 

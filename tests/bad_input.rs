@@ -474,6 +474,31 @@ fn overlapping_exports_count_each_contact_once_and_classify_keeps_the_first() {
     }
 }
 
+// JSON lines: the first object's keys are the columns; an array, a broken object and a
+// bare string are rejected rows; a missing key is an empty field; id 1 repeats.
+case!(
+    json_lines,
+    "api-dump.jsonl",
+    [],
+    with_duplicates([8, 2, 1, 1, 3, 1], &[4, 5, 6])
+);
+// Recognised by its leading brace whatever the name.
+case!(
+    json_lines_named_csv,
+    "braces-first.csv",
+    [],
+    counts([2, 0, 1, 1, 0], &[])
+);
+case!(
+    json_lines_of_an_array,
+    "json-array.jsonl",
+    [],
+    Fails {
+        line: Some(1),
+        message: "not a JSON object but an array"
+    }
+);
+
 /// A generated file (too big to commit) in a fresh directory.
 fn generated(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
