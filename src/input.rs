@@ -96,7 +96,8 @@ pub struct Source {
 }
 
 impl Source {
-    pub fn open(input: &InputPath, encoding: Encoding) -> Result<Source> {
+    /// Opens `input`; a workbook is converted to CSV here (its first sheet, or `sheet`).
+    pub fn open(input: &InputPath, encoding: Encoding, sheet: Option<&str>) -> Result<Source> {
         let (raw, size): (Box<dyn Read>, Option<u64>) = match input {
             InputPath::Stdin => (Box::new(std::io::stdin()), None),
             InputPath::Spooled(file) => {
@@ -124,6 +125,20 @@ impl Source {
         let head = reader
             .fill_buf()
             .map_err(|e| Error::io(Path::new(&name), e))?;
+        if crate::spreadsheet::is_workbook(head) {
+            let mut bytes = Vec::new();
+            reader
+                .read_to_end(&mut bytes)
+                .map_err(|e| Error::io(Path::new(&name), e))?;
+            let csv = crate::spreadsheet::to_csv(bytes, sheet, &name)?;
+            return Ok(Source {
+                name,
+                size: Some(csv.len() as u64),
+                reader: Box::new(std::io::Cursor::new(csv)),
+                encoding: encoding_rs::UTF_8,
+                fallback: false,
+            });
+        }
         // gzip is recognised by its magic bytes, whatever the file is called.
         let mut reader: std::io::BufReader<Box<dyn Read>> = if head.starts_with(&[0x1f, 0x8b]) {
             let gz: Box<dyn Read> = Box::new(flate2::read::MultiGzDecoder::new(reader));
@@ -805,7 +820,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f.csv");
         std::fs::write(&p, bytes).unwrap();
-        let mut src = Source::open(&InputPath::File(p), encoding).unwrap();
+        let mut src = Source::open(&InputPath::File(p), encoding, None).unwrap();
         let mut out = Vec::new();
         src.reader.read_to_end(&mut out).unwrap();
         (

@@ -31,6 +31,7 @@ pub mod rule_stats;
 pub mod rules;
 pub mod sample;
 pub mod show;
+pub mod spreadsheet;
 pub mod starter;
 pub mod stats;
 pub mod summary;

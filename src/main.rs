@@ -105,6 +105,9 @@ struct InputArgs {
     /// it among the first 20 non-blank rows.
     #[arg(long, value_name = "N")]
     skip_rows: Option<u64>,
+    /// The sheet to read from a workbook (.xlsx, .xls, .ods) [default: the first].
+    #[arg(long, value_name = "NAME")]
+    sheet: Option<String>,
     /// Count rows whose id (or, without an id column, whole row) was already seen, instead
     /// of leaving them out as duplicates.
     #[arg(long)]
@@ -443,6 +446,7 @@ fn options(args: &InputArgs) -> Options {
         },
         repeat: !args.no_repeat,
         duplicates: !args.keep_duplicates,
+        sheet: args.sheet.clone(),
         header: HeaderSpec {
             skip: args.skip_rows,
             present: !args.no_headers,

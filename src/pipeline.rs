@@ -48,6 +48,8 @@ pub struct Options {
     pub explain: bool,
     /// Where each input's header row is (`--skip-rows`, `--no-headers`).
     pub header: HeaderSpec,
+    /// The sheet of a workbook to read (`--sheet`); the first when `None`.
+    pub sheet: Option<String>,
     /// Count rows whose id (or whole row) was already seen as duplicates, outside the
     /// figures (`--keep-duplicates` clears this).
     pub duplicates: bool,
@@ -69,6 +71,7 @@ impl Default for Options {
             explain: false,
             header: HeaderSpec::default(),
             duplicates: true,
+            sheet: None,
         }
     }
 }
@@ -423,7 +426,7 @@ impl<'m> Reader<'m> {
                 state.drain(sink, rejects)
             };
             for (index, input) in inputs.iter().enumerate() {
-                let source = Source::open(input, opts.encoding)?;
+                let source = Source::open(input, opts.encoding, opts.sheet.as_deref())?;
                 let (encoding, fallback) = (source.encoding, source.fallback);
                 let name = source.name.clone();
                 let mut chunker =

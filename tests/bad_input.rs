@@ -535,3 +535,91 @@ fn a_50_mb_unterminated_quote_is_one_rejected_row() {
     let (_dir, path) = generated("runaway.csv", &data);
     check(&path, &[], counts([2, 0, 1, 0, 1], &[3]));
 }
+
+/// A workbook like an Excel export: a title row and a blank row above the header, a
+/// number id, a date cell, a note with a line break, an empty row, and a second sheet.
+fn workbook(path: &Path) {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut book = Workbook::new();
+    let date = Format::new().set_num_format("dd/mm/yyyy hh:mm");
+    let calls = book.add_worksheet();
+    calls.set_name("Calls").unwrap();
+    calls
+        .write_string(0, 0, "Contact export, all services")
+        .unwrap();
+    for (c, h) in ["Contact ID", "Date/Time", "Call Notes", "Channel"]
+        .iter()
+        .enumerate()
+    {
+        calls.write_string(2, c as u16, *h).unwrap();
+    }
+    let rows = [
+        (1001.0, "2025-01-03 09:30:00", "bins missed\nagain", "Phone"),
+        (1002.0, "2025-01-04 10:00:00", "new bin, please", "Web"),
+        (1001.0, "2025-01-05 11:00:00", "bins missed", "Phone"),
+    ];
+    for (i, (id, when, notes, channel)) in rows.iter().enumerate() {
+        let r = 3 + i as u32;
+        calls.write_number(r, 0, *id).unwrap();
+        let when = ExcelDateTime::parse_from_str(when).unwrap();
+        calls
+            .write_datetime_with_format(r, 1, &when, &date)
+            .unwrap();
+        calls.write_string(r, 2, *notes).unwrap();
+        calls.write_string(r, 3, *channel).unwrap();
+    }
+    // Row 7 is left empty; row 8 holds a contact with a note only.
+    calls.write_string(7, 2, "pay my council tax").unwrap();
+    let other = book.add_worksheet();
+    other.set_name("Other").unwrap();
+    other.write_string(0, 0, "Notes").unwrap();
+    other.write_string(1, 0, "any update").unwrap();
+    book.save(path).unwrap();
+}
+
+#[test]
+fn an_excel_workbook_is_read_from_its_first_sheet_with_dates_as_timestamps() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("export.xlsx");
+    workbook(&book);
+    // Title row skipped, 1001 counted once, the note with a line break read whole.
+    check(&book, &[], with_duplicates([4, 2, 1, 0, 0, 1], &[]));
+    check(&book, &["--sheet", "Other"], counts([1, 0, 1, 0, 0], &[]));
+    check(
+        &book,
+        &["--sheet", "Missing"],
+        Fails {
+            line: None,
+            message: "no sheet named \"Missing\"; its sheets are: \"Calls\", \"Other\"",
+        },
+    );
+    // The date cells are ISO 8601 text, and the id has no ".0".
+    let rules = write(dir.path(), "rules.toml", RULES);
+    let out = common::stdout_of(
+        demand()
+            .args(["classify", "-q", "--keep-duplicates", "--rules"])
+            .arg(&rules)
+            .arg(&book),
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Contact ID,Date/Time,Call Notes,Channel,demand_class,demand_kind,demand_rule"
+    );
+    assert_eq!(
+        lines[1],
+        "1001,2025-01-03T09:30:00,bins missed again,Phone,failure,not-done-right,missed"
+    );
+    assert_eq!(lines.len(), 5, "{out}");
+    // A zip that is not a workbook is a clear error.
+    let zip = dir.path().join("archive.xlsx");
+    std::fs::write(&zip, b"PK\x03\x04not really a zip").unwrap();
+    check(
+        &zip,
+        &[],
+        Fails {
+            line: None,
+            message: "cannot read it as a spreadsheet",
+        },
+    );
+}
