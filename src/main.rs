@@ -308,7 +308,7 @@ enum RulesCommand {
     /// Measure rules on logs: coverage, wins, overlaps and conflicts per rule, rules that
     /// never match, and the most frequent words and phrases of contacts no rule matched
     /// (free text from the logs: read it before sharing).
-    Stats(StatsArgs),
+    Stats(Box<StatsArgs>),
 }
 
 #[derive(Args)]
@@ -409,7 +409,7 @@ fn main() -> ExitCode {
         Command::Rules(RulesCommand::Test(args)) => rules_test(args),
         Command::Rules(RulesCommand::Init(args)) => rules_init(args),
         Command::Rules(RulesCommand::Show(args)) => rules_show(args),
-        Command::Rules(RulesCommand::Stats(args)) => rules_stats(args),
+        Command::Rules(RulesCommand::Stats(args)) => rules_stats(*args),
         Command::Explain(args) => explain(args),
         Command::Sample(args) => sample_cmd(args),
         Command::Evaluate(args) => evaluate_cmd(args),
