@@ -261,7 +261,7 @@ const READ_BLOCK: usize = 256 * 1024;
 
 impl<R: Read> Chunker<R> {
     /// Prepares to read `reader`. A UTF-8 byte-order mark is dropped. With no
-    /// `delimiter` given, it is sniffed from the first line (see [`sniff_delimiter`]).
+    /// `delimiter` given, it is sniffed from the first rows (see [`sniff_delimiter`]).
     pub fn new(mut reader: R, name: &str, delimiter: Option<u8>, target: usize) -> Result<Self> {
         let mut buf = Vec::with_capacity(target.max(READ_BLOCK) + READ_BLOCK);
         let eof = fill(&mut reader, &mut buf, READ_BLOCK, name)?;
