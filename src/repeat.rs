@@ -348,14 +348,17 @@ impl KeyColumns {
                 .and_then(|b| std::str::from_utf8(b).ok())
                 .unwrap_or("")
         };
+        // A column the input lacks is the reason, before anything in the row is read.
+        if let Some(i) = self.key.iter().position(|(col, _)| col.is_none()) {
+            return Err(Ineligible::NoKeyColumn(i));
+        }
         let date = self.date.ok_or(Ineligible::NoTimestampColumn)?;
         let time = parser
             .parse_parts(field(Some(date)), self.time.map(|t| field(Some(t))))
             .map_err(Ineligible::Time)?;
         let mut hasher = rustc_hash::FxHasher::default();
         for (i, (col, canon)) in self.key.iter().enumerate() {
-            let col = col.ok_or(Ineligible::NoKeyColumn(i))?;
-            let raw = field(Some(col));
+            let raw = field(*col);
             let value = match canon {
                 Canon::Service => rules.services.canonical(raw),
                 Canon::Channel => rules.channels.canonical(raw),

@@ -143,6 +143,17 @@ pub(crate) fn repeat_lines(s: &Summary) -> Vec<String> {
     let Some(r) = &s.totals.repeat else {
         return Vec::new();
     };
+    let reasons = r
+        .ineligible
+        .iter()
+        .map(|(why, n)| format!("{why} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if r.eligible == 0 {
+        return vec![format!(
+            "repeat contacts: none could be checked ({reasons})"
+        )];
+    }
     let mut lines = vec![format!(
         "repeat contacts (same {} within {} days): {} of {} checked ({}, 95% CI {}); \
          {} became failure demand of kind {:?}, {} were failure by their notes already",
@@ -164,13 +175,8 @@ pub(crate) fn repeat_lines(s: &Summary) -> Vec<String> {
             .collect();
         lines.push(format!("repeat chains by contacts: {}", chains.join(", ")));
     }
-    if !r.ineligible.is_empty() {
-        let reasons: Vec<String> = r
-            .ineligible
-            .iter()
-            .map(|(why, n)| format!("{why} {n}"))
-            .collect();
-        lines.push(format!("not checked for repeats: {}", reasons.join(", ")));
+    if !reasons.is_empty() {
+        lines.push(format!("not checked for repeats: {reasons}"));
     }
     lines
 }
