@@ -999,15 +999,16 @@ impl<O: Observer> Work<'_, O> {
             let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or_default();
             if let Some(period) = self.period {
                 let text = |c: Option<usize>| std::str::from_utf8(get(c)).unwrap_or("");
-                let at = ctx.date.and_then(|d| {
-                    self.dates
-                        .parse_parts(text(Some(d)), ctx.time.map(|t| text(Some(t))))
-                        .ok()
-                });
-                let class = match mark {
-                    RepeatMark::Repeat { converted: true } => Class::Failure,
-                    _ => decision.class,
+                // Repeat detection has read the timestamp already when the row was eligible.
+                let at = match key {
+                    Some(Ok((_, time))) => Some(i64::from(time)),
+                    _ => ctx.date.and_then(|d| {
+                        self.dates
+                            .parse_parts(text(Some(d)), ctx.time.map(|t| text(Some(t))))
+                            .ok()
+                    }),
                 };
+                let class = mark.final_class(decision.class);
                 tally.add_period(get(ctx.service), at.map(|t| period.index(t)), class);
             }
             tally.add(

@@ -156,6 +156,16 @@ pub enum RepeatMark {
     Repeat { converted: bool },
 }
 
+impl RepeatMark {
+    /// The class a contact ends with: failure for a converted repeat, else its text's.
+    pub fn final_class(self, text: Class) -> Class {
+        match self {
+            RepeatMark::Repeat { converted: true } => Class::Failure,
+            _ => text,
+        }
+    }
+}
+
 impl BatchTally {
     pub fn new(rules: usize) -> BatchTally {
         BatchTally {
@@ -190,14 +200,7 @@ impl BatchTally {
         let key = (self.services.id(service), self.channels.id(channel));
         let cell = self.cells.entry(key).or_default();
         let converted = mark == RepeatMark::Repeat { converted: true };
-        cell.add(
-            if converted {
-                Class::Failure
-            } else {
-                decision.class
-            },
-            1,
-        );
+        cell.add(mark.final_class(decision.class), 1);
         match mark {
             RepeatMark::Off | RepeatMark::Ineligible => {}
             RepeatMark::Eligible => cell.eligible += 1,
