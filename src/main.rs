@@ -511,7 +511,7 @@ fn notes(args: &InputArgs, run: &RunResult) {
              out of the figures: counted in totals.duplicates (--keep-duplicates counts them)"
         );
     }
-    if let Some(repeat) = &run.repeat {
+    if run.repeat.is_some() {
         for info in &run.inputs {
             if let Some(missing) = &info.repeat_unchecked {
                 eprintln!(
@@ -522,14 +522,13 @@ fn notes(args: &InputArgs, run: &RunResult) {
                 );
             }
         }
-        if let Some((source, line, text)) = &repeat.month_first {
-            eprintln!(
-                "demand: warning: dates are read day first, but {source}:{line} has {text:?}, \
-                 which only makes sense month first; use --month-first if the export is \
-                 month first ({} contact(s) were not checked for repeats)",
-                repeat.ineligible.total()
-            );
-        }
+    }
+    if let Some((source, line, text)) = &run.month_first {
+        eprintln!(
+            "demand: warning: dates are read day first, but {source}:{line} has {text:?}, \
+             which only makes sense month first; use --month-first if the export is month \
+             first (such dates are counted as unreadable)"
+        );
     }
 }
 

@@ -157,6 +157,9 @@ pub struct RunResult {
     pub rejects: Vec<Reject>,
     /// What repeat detection found, when it ran.
     pub repeat: Option<RepeatRun>,
+    /// The first date that only makes sense month first: (source, line, text), found by
+    /// repeat detection or by the period breakdown.
+    pub month_first: Option<(String, u64, String)>,
 }
 
 /// Repeat detection's account of a run, besides the per-row marks in the tally.
@@ -168,8 +171,6 @@ pub struct RepeatRun {
     /// Chains by length: 2, 3, 4 and 5+ contacts.
     pub chains: [u64; 4],
     pub ineligible: IneligibleCounts,
-    /// The first date that only makes sense month-first: (source, line, text).
-    pub month_first: Option<(String, u64, String)>,
 }
 
 /// How many rejected rows are kept for messages.
@@ -341,13 +342,14 @@ pub fn run_observed<O: Observer>(
         reject_sink,
         observer,
     )?;
-    Ok(second.into_result(index.map(|index| RepeatRun {
+    let mut result = second.into_result(index.map(|index| RepeatRun {
         eligible: index.eligible,
         repeats: index.repeats(),
         chains: index.chains,
         ineligible,
-        month_first,
-    })))
+    }));
+    result.0.month_first = month_first.or(result.0.month_first);
+    Ok(result)
 }
 
 /// Copies standard input, if it is among the inputs, to an anonymous temporary file so
@@ -636,6 +638,7 @@ impl<'o, O: Observer> Collector<'o, O> {
             inputs: self.inputs,
             rejects: self.rejects,
             repeat,
+            month_first: self.month_first,
         };
         (run, self.observed)
     }
@@ -1003,9 +1006,13 @@ impl<O: Observer> Work<'_, O> {
                 let at = match key {
                     Some(Ok((_, time))) => Some(i64::from(time)),
                     _ => ctx.date.and_then(|d| {
-                        self.dates
-                            .parse_parts(text(Some(d)), ctx.time.map(|t| text(Some(t))))
-                            .ok()
+                        let date = text(Some(d));
+                        let time = ctx.time.map(|t| text(Some(t)));
+                        let parsed = self.dates.parse_parts(date, time);
+                        if parsed == Err(TimeError::MonthFirst) && out.month_first.is_none() {
+                            out.month_first = Some((line, date.to_string()));
+                        }
+                        parsed.ok()
                     }),
                 };
                 let class = mark.final_class(decision.class);

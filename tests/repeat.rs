@@ -223,6 +223,20 @@ fn a_missing_key_column_is_said_and_a_bad_repeat_table_is_an_error() {
         0,
     );
     assert!(stderr.contains("no customer or service column"), "{stderr}");
+    // Without a key nothing is checked for repeats, yet a month-first date is still named
+    // when the period breakdown reads it.
+    let us = write(dir.path(), "us.csv", "Created,Notes\n10/21/2025,new bin\n");
+    let stderr = stderr_of(
+        demand()
+            .args(["report", "-q", "--by-period", "week", "--rules"])
+            .arg(&rules)
+            .arg(&us),
+        0,
+    );
+    assert!(
+        stderr.contains("us.csv:2") && stderr.contains("month first"),
+        "{stderr}"
+    );
     let bad = write(
         dir.path(),
         "bad.toml",
