@@ -33,11 +33,17 @@ pub trait Contact {
     fn value(&self, slot: usize) -> Option<&str>;
 }
 
+/// What a phrase occurrence does.
 #[derive(Debug, Clone, Copy)]
 enum Use {
+    /// Rule `.0` has one of its `phrases`.
     Any(u32),
+    /// Rule `.0` has a phrase of its `all` group `.1`.
     Group(u32, u8),
+    /// Rule `.0` is vetoed by one of its `unless` phrases.
     Veto(u32),
+    /// Regex `.0` has a literal of its gate set `.1` (see [`gate_literals`]).
+    Gate(u32, u8),
 }
 
 #[derive(Debug)]
@@ -75,6 +81,8 @@ pub struct Matcher {
     /// Per regex: the literal sets (bits 1 and 2, see [`gate_literals`]) that must each
     /// have been seen before the regex is run; 0 when it always runs.
     gated: Vec<u8>,
+    /// Per regex: the rules with it in `regex`, examined when its gates open.
+    regex_rules: Vec<Vec<u32>>,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -100,6 +108,8 @@ pub struct Scratch {
     /// Per regex: the stamp of the contact whose gate literals `.1` records (bits as in
     /// `Matcher::gated`).
     regex_gates: Vec<(u32, u8)>,
+    /// The regexes whose gate record belongs to the current contact.
+    opened: Vec<u32>,
     phrase_scratch: PhraseScratch,
 }
 
@@ -107,8 +117,8 @@ impl Matcher {
     pub fn new(rules: RuleSet) -> Matcher {
         let mut phrases = PhraseSet::default();
         let mut atom_uses: Vec<Vec<Use>> = Vec::new();
-        let mut add = |phrase: &crate::rules::Phrase, u: Use| {
-            let atom = phrases.add(&phrase.words, phrase.prefix) as usize;
+        let mut add = |words: &str, prefix: bool, u: Use| {
+            let atom = phrases.add(words, prefix) as usize;
             if atom == atom_uses.len() {
                 atom_uses.push(Vec::new());
             }
@@ -116,25 +126,21 @@ impl Matcher {
         };
         let mut slots: Vec<FieldRef> = Vec::new();
         let mut compiled = Vec::with_capacity(rules.rules.len());
-        let mut always = Vec::new();
         let mut regexes = Vec::new();
         let mut regex_ids: HashMap<String, usize> = HashMap::new();
         let mut regex_sources: Vec<String> = Vec::new();
         for (i, rule) in rules.rules.iter().enumerate() {
             let r = i as u32;
             for p in &rule.phrases {
-                add(p, Use::Any(r));
+                add(&p.words, p.prefix, Use::Any(r));
             }
             for (g, group) in rule.all.iter().enumerate() {
                 for p in group {
-                    add(p, Use::Group(r, g as u8));
+                    add(&p.words, p.prefix, Use::Group(r, g as u8));
                 }
             }
             for p in &rule.unless {
-                add(p, Use::Veto(r));
-            }
-            if rule.all.is_empty() && (rule.phrases.is_empty() || !rule.regex.is_empty()) {
-                always.push(r);
+                add(&p.words, p.prefix, Use::Veto(r));
             }
             let mut flatten = |list: &[crate::rules::TextRegex]| -> Vec<usize> {
                 list.iter()
@@ -181,23 +187,58 @@ impl Matcher {
                 unless_regex,
             });
         }
+        // Gate literals that start at a word become phrases (found by the word lookup that
+        // runs anyway, at no extra pass); the rest go into a byte automaton.
         let mut gated = Vec::with_capacity(regex_sources.len());
         let mut gate_index: HashMap<String, usize> = HashMap::new();
         let mut gate_patterns: Vec<String> = Vec::new();
         let mut gate_regexes: Vec<Vec<(u32, u8)>> = Vec::new();
         for (i, source) in regex_sources.iter().enumerate() {
             let sets = gate_literals(source);
-            gated.push(sets.iter().fold(0, |bits, (bit, _)| bits | bit));
-            for (bit, literal) in sets
-                .into_iter()
-                .flat_map(|(bit, set)| set.into_iter().map(move |l| (bit, l)))
-            {
-                let g = *gate_index.entry(literal.clone()).or_insert_with(|| {
-                    gate_patterns.push(literal);
-                    gate_regexes.push(Vec::new());
-                    gate_regexes.len() - 1
-                });
-                gate_regexes[g].push((i as u32, bit));
+            gated.push(sets.iter().fold(0, |bits, set| bits | set.bit));
+            for set in sets {
+                let words: Option<Vec<(String, bool)>> = set
+                    .literals
+                    .iter()
+                    .map(|l| gate_phrase(l, set.at_word))
+                    .collect();
+                if let Some(words) = words {
+                    for (w, prefix) in &words {
+                        add(w, *prefix, Use::Gate(i as u32, set.bit));
+                    }
+                    continue;
+                }
+                for literal in set.literals {
+                    let g = *gate_index.entry(cut(&literal)).or_insert_with(|| {
+                        gate_patterns.push(cut(&literal));
+                        gate_regexes.push(Vec::new());
+                        gate_regexes.len() - 1
+                    });
+                    if !gate_regexes[g].contains(&(i as u32, set.bit)) {
+                        gate_regexes[g].push((i as u32, set.bit));
+                    }
+                }
+            }
+        }
+        // Rules examined for every contact: those that need no phrase (field conditions
+        // only, or a regex without gates). A rule with gated regexes is examined when all
+        // the gates of one of them open.
+        let always = rules
+            .rules
+            .iter()
+            .zip(&compiled)
+            .enumerate()
+            .filter(|(_, (rule, c))| {
+                rule.all.is_empty()
+                    && ((rule.phrases.is_empty() && c.regex.is_empty())
+                        || c.regex.iter().any(|&i| gated[i] == 0))
+            })
+            .map(|(r, _)| r as u32)
+            .collect();
+        let mut regex_rules = vec![Vec::new(); regexes.len()];
+        for (r, c) in compiled.iter().enumerate() {
+            for &i in &c.regex {
+                regex_rules[i].push(r as u32);
             }
         }
         let gates = (!gate_patterns.is_empty()).then(|| {
@@ -226,6 +267,7 @@ impl Matcher {
             slots,
             regexes,
             gated,
+            regex_rules,
         }
     }
 
@@ -280,13 +322,20 @@ impl Matcher {
         contact.text(&mut scratch.text);
         let state = &mut scratch.state;
         let touched = &mut scratch.touched;
-        self.phrases.find(
-            scratch.text.as_bytes(),
-            &mut scratch.phrase_scratch,
-            |atom| {
+        let regex_gates = &mut scratch.regex_gates;
+        let opened = &mut scratch.opened;
+        opened.clear();
+        self.phrases
+            .find(&scratch.text, &mut scratch.phrase_scratch, |atom| {
                 let atom = atom as usize;
                 for u in &self.uses[self.starts[atom]..self.starts[atom + 1]] {
-                    let (Use::Any(r) | Use::Group(r, _) | Use::Veto(r)) = *u;
+                    let r = match *u {
+                        Use::Any(r) | Use::Group(r, _) | Use::Veto(r) => r,
+                        Use::Gate(n, bit) => {
+                            open_gate(regex_gates, opened, n, bit, stamp);
+                            continue;
+                        }
+                    };
                     let st = &mut state[r as usize];
                     if st.stamp != stamp {
                         *st = RuleState {
@@ -299,18 +348,31 @@ impl Matcher {
                         Use::Any(_) => st.any = true,
                         Use::Group(_, g) => st.groups |= 1 << g,
                         Use::Veto(_) => st.veto = true,
+                        Use::Gate(..) => {}
                     }
                 }
-            },
-        );
+            });
         if let Some(gates) = &self.gates {
             for m in gates.find_overlapping_iter(scratch.text.as_bytes()) {
                 for &(n, bit) in &self.gate_regexes[m.pattern().as_usize()] {
-                    let g = &mut scratch.regex_gates[n as usize];
-                    if g.0 != stamp {
-                        *g = (stamp, 0);
-                    }
-                    g.1 |= bit;
+                    open_gate(&mut scratch.regex_gates, &mut scratch.opened, n, bit, stamp);
+                }
+            }
+        }
+        // A regex whose gates are all open may match: its rules are examined.
+        for &n in &scratch.opened {
+            let n = n as usize;
+            if scratch.regex_gates[n].1 != self.gated[n] {
+                continue;
+            }
+            for &r in &self.regex_rules[n] {
+                let st = &mut scratch.state[r as usize];
+                if st.stamp != stamp {
+                    *st = RuleState {
+                        stamp,
+                        ..RuleState::default()
+                    };
+                    scratch.touched.push(r);
                 }
             }
         }
@@ -435,18 +497,36 @@ impl RegexRun<'_> {
     }
 }
 
+/// Records that regex `n` has a literal of its gate set `bit` in the contact `stamp`.
+fn open_gate(gates: &mut [(u32, u8)], opened: &mut Vec<u32>, n: u32, bit: u8, stamp: u32) {
+    let g = &mut gates[n as usize];
+    if g.0 != stamp {
+        *g = (stamp, 0);
+        opened.push(n);
+    }
+    g.1 |= bit;
+}
+
+/// One set of literals that gates a regex: every match contains one of them.
+#[derive(Debug, PartialEq)]
+struct GateSet {
+    /// 1 or 2: the set's bit in `Matcher::gated`.
+    bit: u8,
+    literals: Vec<String>,
+    /// Every literal begins where a word begins (after `\b`, or it starts with a space).
+    at_word: bool,
+}
+
 /// Up to two literal sets that gate a regex (bits 1 and 2): every match contains one
 /// literal of each set. Candidate sets are the regex's possible prefixes and suffixes and,
 /// when it is a sequence, the possible prefixes of each of its parts (so that a rare word
 /// in the middle, after a common one, can gate it); a set qualifies when it is finite and
 /// none of its literals is too short to be selective, and the smallest qualify first.
-/// Literals are cut to a few bytes (their start, or their end for suffixes), which keeps
-/// the gate automaton small when a part is a large alternation. A contact lacking a set
-/// cannot match, so the regex is not run: most contacts never reach the regex engine.
-fn gate_literals(source: &str) -> Vec<(u8, Vec<String>)> {
+/// A contact lacking a set cannot match, so the regex is not run: most contacts never
+/// reach the regex engine.
+fn gate_literals(source: &str) -> Vec<GateSet> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    use regex_syntax::hir::{Hir, HirKind};
-    const GATE_BYTES: usize = 6;
+    use regex_syntax::hir::{Hir, HirKind, Look};
     let Ok(hir) = regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
@@ -468,33 +548,119 @@ fn gate_literals(source: &str) -> Vec<(u8, Vec<String>)> {
         }
         let mut set = Vec::with_capacity(literals.len());
         for l in literals {
-            let b = l.as_bytes();
-            let cut = if suffix {
-                &b[b.len().saturating_sub(GATE_BYTES)..]
-            } else {
-                &b[..b.len().min(GATE_BYTES)]
-            };
-            set.push(std::str::from_utf8(cut).ok()?.to_string());
+            set.push(std::str::from_utf8(l.as_bytes()).ok()?.to_string());
         }
         set.sort();
         set.dedup();
         Some(set)
     };
-    let mut candidates: Vec<Vec<String>> = [set(&hir, false), set(&hir, true)]
-        .into_iter()
-        .flatten()
-        .collect();
-    if let HirKind::Concat(parts) = hir.kind() {
-        candidates.extend(parts.iter().filter_map(|p| set(p, false)));
+    fn is_word_look(hir: &Hir) -> bool {
+        matches!(
+            hir.kind(),
+            HirKind::Look(
+                Look::WordAscii
+                    | Look::WordUnicode
+                    | Look::WordStartAscii
+                    | Look::WordStartUnicode
+                    | Look::WordStartHalfAscii
+                    | Look::WordStartHalfUnicode
+            )
+        )
     }
-    candidates.sort_by_key(|c| c.len());
-    candidates.dedup();
+    /// Whether every match of `hir` begins where a word begins (given it begins with a
+    /// word character, which the literal check in [`gate_phrase`] makes sure of).
+    fn starts_at_word(hir: &Hir) -> bool {
+        match hir.kind() {
+            HirKind::Concat(parts) => parts.first().is_some_and(starts_at_word),
+            HirKind::Capture(c) => starts_at_word(&c.sub),
+            HirKind::Alternation(alts) => alts.iter().all(starts_at_word),
+            _ => is_word_look(hir),
+        }
+    }
+    /// Whether every match of `hir` ends with a space (so that what follows begins a word).
+    fn ends_with_space(hir: &Hir) -> bool {
+        match hir.kind() {
+            HirKind::Literal(l) => l.0.last() == Some(&b' '),
+            HirKind::Concat(parts) => parts.last().is_some_and(ends_with_space),
+            HirKind::Capture(c) => ends_with_space(&c.sub),
+            HirKind::Alternation(alts) => alts.iter().all(ends_with_space),
+            _ => false,
+        }
+    }
+    let mut candidates: Vec<(Vec<String>, bool)> = Vec::new();
+    candidates.extend(set(&hir, false).map(|s| (s, starts_at_word(&hir))));
+    candidates.extend(set(&hir, true).map(|s| (s, false)));
+    if let HirKind::Concat(parts) = hir.kind() {
+        for (j, part) in parts.iter().enumerate() {
+            let after = j.checked_sub(1).map(|i| &parts[i]);
+            let at_word = starts_at_word(part)
+                || after.is_some_and(|p| is_word_look(p) || ends_with_space(p));
+            candidates.extend(set(part, false).map(|s| (s, at_word)));
+        }
+    }
+    // The most selective first: sets without a literal that starts with a common word
+    // ("but", "to"), then the smaller.
+    let common = |set: &[String]| {
+        set.iter().any(|l| {
+            let first = l.trim_start().split(' ').next().unwrap_or("");
+            first.len() < 3 || crate::ngrams::is_stop_word(first)
+        })
+    };
+    // Then those that start a word (they become phrases), then the smaller; and of sets
+    // with the same first words (a part's prefixes and the whole regex's), one.
+    candidates.sort_by_key(|c| (common(&c.0), !c.1, c.0.len()));
+    let mut firsts_seen = std::collections::HashSet::new();
+    candidates.retain(|c| {
+        let mut firsts: Vec<String> =
+            c.0.iter()
+                .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+                .collect();
+        firsts.sort_unstable();
+        firsts.dedup();
+        firsts_seen.insert(firsts)
+    });
     candidates
         .into_iter()
         .take(2)
         .zip([1u8, 2u8])
-        .map(|(set, bit)| (bit, set))
+        .map(|((literals, at_word), bit)| GateSet {
+            bit,
+            literals,
+            at_word,
+        })
         .collect()
+}
+
+/// A gate literal as a phrase (its words, and whether the last is a prefix), when it can
+/// only occur where a word begins and holds nothing but lower-case letters, digits and
+/// single spaces (what normalised text is made of). `None` leaves it to the byte automaton.
+fn gate_phrase(literal: &str, at_word: bool) -> Option<(String, bool)> {
+    let l = match literal.strip_prefix(' ') {
+        Some(rest) => rest,
+        None if at_word => literal,
+        None => return None,
+    };
+    let plain = l
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b' ');
+    if l.is_empty() || !plain || l.starts_with(' ') || l.contains("  ") {
+        return None;
+    }
+    match l.strip_suffix(' ') {
+        Some(words) => Some((words.to_string(), false)),
+        None => Some((l.to_string(), true)),
+    }
+}
+
+/// A byte gate literal cut to a few bytes, which keeps the automaton small when a part is
+/// a large alternation.
+fn cut(literal: &str) -> String {
+    const GATE_BYTES: usize = 6;
+    let mut end = literal.len().min(GATE_BYTES);
+    while !literal.is_char_boundary(end) {
+        end -= 1;
+    }
+    literal[..end].to_string()
 }
 
 /// A field value as field conditions compare it: mapped through the alias table for
@@ -789,6 +955,58 @@ phrases = ["claim"]
             "[ruleset]\ndefault = \"value\"\n[[rule]]\nid=\"a\"\nclass=\"failure\"\nkind=\"x\"\nphrases=[\"zz\"]\n",
         );
         assert_eq!(run(&m, "hello"), "value:-");
+    }
+
+    #[test]
+    fn gate_literals_that_start_a_word_become_phrases() {
+        let sets = gate_literals(r"\b(rang|called)( \w+){0,5} (but|and) (still|again)\b");
+        let word_sets: Vec<Vec<(String, bool)>> = sets
+            .iter()
+            .filter_map(|s| {
+                s.literals
+                    .iter()
+                    .map(|l| gate_phrase(l, s.at_word))
+                    .collect()
+            })
+            .collect();
+        // "but"/"and" are common words: the rarer sets gate the regex, each once.
+        assert_eq!(
+            word_sets,
+            vec![
+                // Always followed by a space: whole words.
+                vec![("called".to_string(), false), ("rang".to_string(), false)],
+                vec![("again".to_string(), true), ("still".to_string(), true)],
+            ]
+        );
+        assert!(sets.iter().all(|s| s.at_word));
+        assert_eq!(
+            gate_phrase(" told her ", false),
+            Some(("told her".into(), false))
+        );
+        assert_eq!(gate_phrase("ssed", false), None, "may start inside a word");
+        assert_eq!(gate_phrase("Bin", true), None, "not normalised text");
+    }
+
+    #[test]
+    fn gated_regex_rules_are_examined_only_when_their_gates_open() {
+        let m = matcher(
+            r#"
+[[rule]]
+id = "again"
+class = "failure"
+kind = "repeat-contact"
+regex = ['\b(rang|called) (back|again)\b']
+[[rule]]
+id = "mid"
+class = "failure"
+kind = "repeat-contact"
+regex = ['ssed (it|them) again']
+"#,
+        );
+        assert!(m.always.is_empty(), "both regexes have gates");
+        assert_eq!(run(&m, "cust rang again"), "failure:again");
+        assert_eq!(run(&m, "cust rang, no answer"), "unclassified:-");
+        assert_eq!(run(&m, "bins missed them again"), "failure:mid");
     }
 
     #[test]

@@ -16,6 +16,7 @@
 //! against the normalised text with a space on each side of every line: overlapping, so a
 //! short phrase never hides a longer one, and never across two lines (two text columns).
 
+use crate::text::ContactText;
 use rustc_hash::FxHashMap;
 
 /// One word of a phrase, after the first.
@@ -87,8 +88,17 @@ impl Trie {
 #[derive(Debug, Default)]
 pub struct PhraseSet {
     words: FxHashMap<Box<[u8]>, u32>,
+    /// Per exact word: the prefix words it starts with (sorted), kept up to date as
+    /// phrases are added, so that a word of the vocabulary never walks the trie.
+    word_prefixes: Vec<Vec<u32>>,
+    /// Per exact word: whether it begins a phrase of two or more words.
+    heads: Vec<bool>,
     trie: Trie,
     prefixes: u32,
+    /// Bit `(b0 << 8) | b1` set when a prefix word starts with the bytes `b0 b1` (or is
+    /// the one byte `b0`): a word outside the vocabulary whose first two bytes are not set
+    /// cannot start with any prefix word, and skips the trie.
+    starts: Vec<u64>,
     /// One-word phrases by their word ...
     by_word: Vec<Vec<u32>>,
     /// ... or by their prefix.
@@ -106,11 +116,15 @@ fn pair_key(tok: Tok) -> u32 {
     }
 }
 
+/// No exact word: a token outside the vocabulary.
+const NO_WORD: u32 = u32::MAX;
+
 /// Per-thread working memory for [`PhraseSet::find`].
 #[derive(Debug, Default)]
 pub struct PhraseScratch {
-    /// Per word of the current line: its exact word id, and its prefix ids as a range.
-    tokens: Vec<(Option<u32>, u32, u32)>,
+    /// Per word of the current line: its exact word id (or [`NO_WORD`]), and its prefix
+    /// ids as a range of `prefix_ids`.
+    tokens: Vec<(u32, u32, u32)>,
     prefix_ids: Vec<u32>,
 }
 
@@ -139,14 +153,16 @@ impl PhraseSet {
         match (toks[0], toks.get(1)) {
             (Tok::Word(w), None) => self.by_word[w as usize].push(next),
             (Tok::Prefix(p), None) => self.by_prefix[p as usize].push(next),
-            (Tok::Word(w), Some(&second)) => self
-                .by_pair
-                .entry((w, pair_key(second)))
-                .or_default()
-                .push(Entry {
-                    rest: toks[2..].into(),
-                    atom: next,
-                }),
+            (Tok::Word(w), Some(&second)) => {
+                self.heads[w as usize] = true;
+                self.by_pair
+                    .entry((w, pair_key(second)))
+                    .or_default()
+                    .push(Entry {
+                        rest: toks[2..].into(),
+                        atom: next,
+                    })
+            }
             (Tok::Prefix(_), Some(_)) => unreachable!("only the last word is a prefix"),
         }
         next
@@ -165,6 +181,11 @@ impl PhraseSet {
         let next = self.words.len() as u32;
         let id = *self.words.entry(w.as_bytes().into()).or_insert(next);
         if id == next {
+            let mut prefixes = Vec::new();
+            self.trie.walk(w.as_bytes(), &mut prefixes);
+            prefixes.sort_unstable();
+            self.word_prefixes.push(prefixes);
+            self.heads.push(false);
             self.by_word.push(Vec::new());
         }
         id
@@ -175,28 +196,71 @@ impl PhraseSet {
         if id == self.prefixes {
             self.prefixes += 1;
             self.by_prefix.push(Vec::new());
+            for (word, &wid) in &self.words {
+                if word.starts_with(w.as_bytes()) {
+                    let list = &mut self.word_prefixes[wid as usize];
+                    list.push(id);
+                    list.sort_unstable();
+                }
+            }
+            if self.starts.is_empty() {
+                self.starts = vec![0; 1 << 10];
+            }
+            let b = w.as_bytes();
+            let seconds = match b.get(1) {
+                Some(&b1) => b1..=b1,
+                None => 0..=255,
+            };
+            for b1 in seconds {
+                let bit = (usize::from(b[0]) << 8) | usize::from(b1);
+                self.starts[bit >> 6] |= 1 << (bit & 63);
+            }
         }
         id
     }
 
-    /// Calls `hit` with the atom of every phrase occurrence in `text` (normalised text,
-    /// lines separated by `\n`), in no particular order; an atom may be reported more
-    /// than once.
-    pub fn find(&self, text: &[u8], scratch: &mut PhraseScratch, mut hit: impl FnMut(u32)) {
-        for line in text.split(|&b| b == b'\n') {
+    /// Whether `word` (outside the vocabulary) may start with a prefix word.
+    fn may_have_prefix(&self, word: &[u8]) -> bool {
+        let (Some(&b0), Some(&b1)) = (word.first(), word.get(1)) else {
+            return !word.is_empty() && !self.starts.is_empty();
+        };
+        let bit = (usize::from(b0) << 8) | usize::from(b1);
+        self.starts
+            .get(bit >> 6)
+            .is_some_and(|w| w & (1 << (bit & 63)) != 0)
+    }
+
+    /// Calls `hit` with the atom of every phrase occurrence in `text`, in no particular
+    /// order; an atom may be reported more than once.
+    pub fn find(&self, text: &ContactText, scratch: &mut PhraseScratch, mut hit: impl FnMut(u32)) {
+        let bytes = text.as_bytes();
+        for line in text.lines() {
             scratch.tokens.clear();
             scratch.prefix_ids.clear();
-            for word in line.split(|&b| b == b' ').filter(|w| !w.is_empty()) {
-                let start = scratch.prefix_ids.len() as u32;
-                self.trie.walk(word, &mut scratch.prefix_ids);
-                let exact = self.words.get(word).copied();
+            for &(start, end) in line {
+                let word = &bytes[start as usize..end as usize];
+                let first = scratch.prefix_ids.len() as u32;
+                let exact = match self.words.get(word) {
+                    Some(&id) => {
+                        scratch
+                            .prefix_ids
+                            .extend_from_slice(&self.word_prefixes[id as usize]);
+                        id
+                    }
+                    None => {
+                        if self.may_have_prefix(word) {
+                            self.trie.walk(word, &mut scratch.prefix_ids);
+                        }
+                        NO_WORD
+                    }
+                };
                 scratch
                     .tokens
-                    .push((exact, start, scratch.prefix_ids.len() as u32));
+                    .push((exact, first, scratch.prefix_ids.len() as u32));
             }
             let tokens = &scratch.tokens;
             let prefix_ids = &scratch.prefix_ids;
-            let prefixes_of = |t: &(Option<u32>, u32, u32)| &prefix_ids[t.1 as usize..t.2 as usize];
+            let prefixes_of = |t: &(u32, u32, u32)| &prefix_ids[t.1 as usize..t.2 as usize];
             // Does `entry.rest` match the tokens from `at` on?
             let rest_matches = |entry: &Entry, at: usize| {
                 entry.rest.iter().enumerate().all(|(j, tok)| {
@@ -204,7 +268,7 @@ impl PhraseSet {
                         return false;
                     };
                     match *tok {
-                        Tok::Word(w) => t.0 == Some(w),
+                        Tok::Word(w) => t.0 == w,
                         Tok::Prefix(p) => prefixes_of(t).contains(&p),
                     }
                 })
@@ -213,20 +277,23 @@ impl PhraseSet {
                 for &p in prefixes_of(token) {
                     self.by_prefix[p as usize].iter().for_each(|&a| hit(a));
                 }
-                let Some(w) = token.0 else {
+                let w = token.0;
+                if w == NO_WORD {
                     continue;
-                };
+                }
                 self.by_word[w as usize].iter().for_each(|&a| hit(a));
+                if !self.heads[w as usize] {
+                    continue;
+                }
                 let Some(next) = tokens.get(i + 1) else {
                     continue;
                 };
-                let seconds = next
-                    .0
-                    .map(Tok::Word)
+                let exact = (next.0 != NO_WORD).then_some(next.0 << 1);
+                let seconds = exact
                     .into_iter()
-                    .chain(prefixes_of(next).iter().map(|&p| Tok::Prefix(p)));
+                    .chain(prefixes_of(next).iter().map(|&p| (p << 1) | 1));
                 for second in seconds {
-                    if let Some(entries) = self.by_pair.get(&(w, pair_key(second))) {
+                    if let Some(entries) = self.by_pair.get(&(w, second)) {
                         for entry in entries {
                             if rest_matches(entry, i + 2) {
                                 hit(entry.atom);
@@ -243,14 +310,21 @@ impl PhraseSet {
 mod tests {
     use super::*;
 
-    fn hits(set: &PhraseSet, text: &str) -> Vec<u32> {
+    /// The atoms found in `lines`, each one a text column.
+    fn hits_in(set: &PhraseSet, lines: &[&str]) -> Vec<u32> {
+        let mut text = ContactText::default();
+        for line in lines {
+            text.push_field(line.as_bytes());
+        }
         let mut out = Vec::new();
-        set.find(text.as_bytes(), &mut PhraseScratch::default(), |a| {
-            out.push(a)
-        });
+        set.find(&text, &mut PhraseScratch::default(), |a| out.push(a));
         out.sort_unstable();
         out.dedup();
         out
+    }
+
+    fn hits(set: &PhraseSet, text: &str) -> Vec<u32> {
+        hits_in(set, &[text])
     }
 
     #[test]
@@ -263,13 +337,24 @@ mod tests {
         let chasing_up = set.add("chasing up", false);
         assert_eq!(set.add("bin", false), bin);
         assert_eq!(set.len(), 5);
-        assert_eq!(hits(&set, " bin missed \n"), vec![bin, missed_bin]);
-        assert_eq!(hits(&set, " cabinet binned \n"), Vec::<u32>::new());
-        assert_eq!(hits(&set, " chasing up \n"), vec![chas, chasing_up]);
-        assert_eq!(hits(&set, " chas \n"), vec![chas]);
-        assert_eq!(hits(&set, " purchase \n"), Vec::<u32>::new());
-        assert_eq!(hits(&set, " any updates pls \n"), vec![any_upd]);
-        assert_eq!(hits(&set, " any \n updates \n"), Vec::<u32>::new());
+        assert_eq!(hits(&set, "bin missed"), vec![bin, missed_bin]);
+        assert_eq!(hits(&set, "cabinet binned"), Vec::<u32>::new());
+        assert_eq!(hits(&set, "chasing up"), vec![chas, chasing_up]);
+        assert_eq!(hits(&set, "chas"), vec![chas]);
+        assert_eq!(hits(&set, "purchase"), Vec::<u32>::new());
+        assert_eq!(hits(&set, "any updates pls"), vec![any_upd]);
+        assert_eq!(hits_in(&set, &["any", "updates"]), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn a_prefix_added_after_a_word_still_matches_that_word() {
+        let mut set = PhraseSet::default();
+        let missed = set.add("bin missed", false);
+        let mis = set.add("mis", true);
+        let miss_it = set.add("missed it", false);
+        assert_eq!(hits(&set, "bin missed it"), vec![missed, mis, miss_it]);
+        assert_eq!(hits(&set, "mistake"), vec![mis]);
+        assert_eq!(hits(&set, "m"), Vec::<u32>::new());
     }
 
     #[test]
@@ -277,7 +362,7 @@ mod tests {
         let mut set = PhraseSet::default();
         let com = set.add("com", true);
         let complain = set.add("complain", true);
-        assert_eq!(hits(&set, " complaining \n"), vec![com, complain]);
-        assert_eq!(hits(&set, " compare \n"), vec![com]);
+        assert_eq!(hits(&set, "complaining"), vec![com, complain]);
+        assert_eq!(hits(&set, "compare"), vec![com]);
     }
 }

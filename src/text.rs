@@ -10,24 +10,40 @@
 /// Appends the normalised form of `input` to `out`: words separated by single spaces,
 /// with no space at either end. Invalid UTF-8 sequences act as separators.
 pub fn normalise_into(input: &[u8], out: &mut Vec<u8>) {
-    let mut pending_space = false;
+    normalise_words(input, out, |_, _| {});
+}
+
+/// [`normalise_into`], calling `word(start, end)` with the range of `out` that each word
+/// written occupies, so that matching can go word by word without splitting the text again.
+fn normalise_words(input: &[u8], out: &mut Vec<u8>, mut word: impl FnMut(usize, usize)) {
+    // Where the word being written started in `out`, while one is.
+    let mut open: Option<usize> = None;
     let mut wrote_any = false;
-    let mut push_word_byte = |out: &mut Vec<u8>, bytes: &[u8], pending: &mut bool| {
-        if *pending && wrote_any {
-            out.push(b' ');
+    out.reserve(input.len());
+    let mut begin = |out: &mut Vec<u8>, open: &mut Option<usize>| {
+        if open.is_none() {
+            if wrote_any {
+                out.push(b' ');
+            }
+            wrote_any = true;
+            *open = Some(out.len());
         }
-        *pending = false;
-        wrote_any = true;
-        out.extend_from_slice(bytes);
     };
     let mut i = 0;
     while i < input.len() {
         let b = input[i];
         if b < 0x80 {
-            if b.is_ascii_alphanumeric() {
-                push_word_byte(out, &[b.to_ascii_lowercase()], &mut pending_space);
-            } else if b != b'\'' {
-                pending_space = true;
+            match ASCII[usize::from(b)] {
+                SEPARATOR => {
+                    if let Some(start) = open.take() {
+                        word(start, out.len());
+                    }
+                }
+                APOSTROPHE => {}
+                lower => {
+                    begin(out, &mut open);
+                    out.push(lower);
+                }
             }
             i += 1;
             continue;
@@ -37,19 +53,44 @@ pub fn normalise_into(input: &[u8], out: &mut Vec<u8>) {
         match ch {
             Some('\u{2018}' | '\u{2019}' | '\u{02BC}') => {}
             Some(c) if c.is_alphanumeric() => {
+                begin(out, &mut open);
                 let mut utf8 = [0u8; 4];
                 for lower in c.to_lowercase() {
-                    push_word_byte(
-                        out,
-                        lower.encode_utf8(&mut utf8).as_bytes(),
-                        &mut pending_space,
-                    );
+                    out.extend_from_slice(lower.encode_utf8(&mut utf8).as_bytes());
                 }
             }
-            _ => pending_space = true,
+            _ => {
+                if let Some(start) = open.take() {
+                    word(start, out.len());
+                }
+            }
         }
     }
+    if let Some(start) = open {
+        word(start, out.len());
+    }
 }
+
+/// [`ASCII`] entries that are not letters or digits.
+const SEPARATOR: u8 = 0;
+const APOSTROPHE: u8 = 1;
+
+/// What each ASCII byte becomes: a letter or digit its lower case, `'` [`APOSTROPHE`]
+/// (dropped), anything else a [`SEPARATOR`].
+static ASCII: [u8; 128] = {
+    let mut table = [SEPARATOR; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            table[b] = c.to_ascii_lowercase();
+        } else if c == b'\'' {
+            table[b] = APOSTROPHE;
+        }
+        b += 1;
+    }
+    table
+};
 
 /// Decodes one UTF-8 character at the start of `bytes`, returning it (or `None` for an
 /// invalid sequence) and how many bytes it used (at least 1).
@@ -102,26 +143,46 @@ pub fn fold_value_into(input: &str, out: &mut String) {
 
 /// The text of one contact, normalised into a reused buffer: each text column on its own
 /// line, every line with a space at each end, so that `" phrase "` matches whole words
-/// and never spans two columns.
+/// and never spans two columns. The words' positions are kept as they are written.
 #[derive(Debug, Default)]
 pub struct ContactText {
     buf: Vec<u8>,
+    /// Each word's byte range in `buf`.
+    words: Vec<(u32, u32)>,
+    /// Per line, the end of its words in `words`.
+    line_ends: Vec<u32>,
 }
 
 impl ContactText {
     pub fn clear(&mut self) {
         self.buf.clear();
+        self.words.clear();
+        self.line_ends.clear();
     }
 
     /// Adds one column's text as a new line.
     pub fn push_field(&mut self, raw: &[u8]) {
         self.buf.push(b' ');
-        normalise_into(raw, &mut self.buf);
+        let words = &mut self.words;
+        normalise_words(raw, &mut self.buf, |start, end| {
+            words.push((start as u32, end as u32));
+        });
         self.buf.extend_from_slice(b" \n");
+        self.line_ends.push(self.words.len() as u32);
     }
 
     pub fn as_bytes(&self) -> &[u8] {
         &self.buf
+    }
+
+    /// Each line's words, as byte ranges of [`ContactText::as_bytes`].
+    pub fn lines(&self) -> impl Iterator<Item = &[(u32, u32)]> {
+        let mut start = 0;
+        self.line_ends.iter().map(move |&end| {
+            let line = &self.words[start..end as usize];
+            start = end as usize;
+            line
+        })
     }
 }
 
@@ -162,6 +223,25 @@ mod tests {
         t.push_field(b"Bin missed");
         t.push_field(b"WASTE-01");
         assert_eq!(t.as_bytes(), b" bin missed \n waste 01 \n");
+        let bytes = t.as_bytes();
+        let words: Vec<Vec<&[u8]>> = t
+            .lines()
+            .map(|line| {
+                line.iter()
+                    .map(|&(s, e)| &bytes[s as usize..e as usize])
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            words,
+            vec![vec![&b"bin"[..], b"missed"], vec![b"waste", b"01"]]
+        );
+        t.clear();
+        t.push_field("  d\u{2019}Arcy\u{00a0}Café!! ".as_bytes());
+        t.push_field(b"--");
+        let spans: Vec<&[(u32, u32)]> = t.lines().collect();
+        assert_eq!(t.as_bytes(), " darcy café \n  \n".as_bytes());
+        assert_eq!(spans, vec![&[(1, 6), (7, 12)][..], &[][..]]);
     }
 
     #[test]
