@@ -11,6 +11,7 @@ use crate::pipeline::RepeatRun;
 use crate::repeat::CHAIN_BUCKETS;
 use crate::rules::{AliasTable, Class, RuleSet};
 use crate::stats::{Share, Verdict};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -106,7 +107,7 @@ impl Tally {
 /// Interns raw field values within one batch.
 #[derive(Debug, Default)]
 struct Interner {
-    ids: HashMap<Vec<u8>, u32>,
+    ids: FxHashMap<Vec<u8>, u32>,
     raw: Vec<Vec<u8>>,
 }
 
@@ -121,9 +122,12 @@ impl Interner {
         id
     }
 
-    fn canonical(&self, id: u32, aliases: &AliasTable) -> String {
-        let raw = String::from_utf8_lossy(&self.raw[id as usize]);
-        aliases.canonical(&raw).to_string()
+    /// The canonical name of every spelling, by id.
+    fn canonical(&self, aliases: &AliasTable) -> Vec<String> {
+        self.raw
+            .iter()
+            .map(|raw| aliases.canonical(&String::from_utf8_lossy(raw)).to_string())
+            .collect()
     }
 }
 
@@ -132,13 +136,13 @@ impl Interner {
 pub struct BatchTally {
     services: Interner,
     channels: Interner,
-    cells: HashMap<(u32, u32), Counts>,
+    cells: FxHashMap<(u32, u32), Counts>,
     hits: Vec<u64>,
     wins: Vec<u64>,
     no_rule: u64,
     repeat_wins: u64,
     pub rejected: u64,
-    periods: HashMap<(u32, Option<i64>), Counts>,
+    periods: FxHashMap<(u32, Option<i64>), Counts>,
     pub duplicates: u64,
 }
 
@@ -171,13 +175,13 @@ impl BatchTally {
         BatchTally {
             services: Interner::default(),
             channels: Interner::default(),
-            cells: HashMap::new(),
+            cells: FxHashMap::default(),
             hits: vec![0; rules],
             wins: vec![0; rules],
             no_rule: 0,
             repeat_wins: 0,
             rejected: 0,
-            periods: HashMap::new(),
+            periods: FxHashMap::default(),
             duplicates: 0,
         }
     }
@@ -221,17 +225,16 @@ impl BatchTally {
 
     /// Resolves interned spellings to canonical names.
     pub fn finish(self, rules: &RuleSet) -> Tally {
+        let services = self.services.canonical(&rules.services);
+        let channels = self.channels.canonical(&rules.channels);
         let mut periods: HashMap<(String, Option<i64>), Counts> = HashMap::new();
         for ((s, p), counts) in self.periods {
-            let key = (self.services.canonical(s, &rules.services), p);
+            let key = (services[s as usize].clone(), p);
             periods.entry(key).or_default().merge(&counts);
         }
         let mut cells: HashMap<(String, String), Counts> = HashMap::new();
         for ((s, c), counts) in self.cells {
-            let key = (
-                self.services.canonical(s, &rules.services),
-                self.channels.canonical(c, &rules.channels),
-            );
+            let key = (services[s as usize].clone(), channels[c as usize].clone());
             cells.entry(key).or_default().merge(&counts);
         }
         Tally {
