@@ -222,12 +222,37 @@ enum Pass<'a> {
     Classify(Option<&'a Linked<'a>>),
 }
 
+/// A set of row numbers of the run, one bit per row up to the largest.
+#[derive(Debug, Default)]
+struct RowSet {
+    bits: Vec<u64>,
+}
+
+impl RowSet {
+    fn insert(&mut self, row: u64) {
+        let word = (row / 64) as usize;
+        if word >= self.bits.len() {
+            self.bits.resize(word + 1, 0);
+        }
+        self.bits[word] |= 1 << (row % 64);
+    }
+
+    fn contains(&self, row: u64) -> bool {
+        self.bits
+            .get((row / 64) as usize)
+            .is_some_and(|w| w & (1 << (row % 64)) != 0)
+    }
+}
+
 /// The first pass's results, as the second pass reads them.
 struct Linked<'a> {
     /// The repeat index, when repeat detection runs.
     index: Option<&'a RepeatIndex>,
     /// Duplicate rows, by row number in the run, ascending.
     duplicates: &'a [u64],
+    /// Rows repeat detection could not check, one bit per row of the run, so that the
+    /// second pass need not read keys and timestamps again.
+    ineligible: &'a RowSet,
     /// The rows in each chunk of the first pass, by chunk sequence number.
     chunk_rows: &'a [u64],
     /// The first row of each chunk.
@@ -318,6 +343,7 @@ pub fn run_observed<O: Observer>(
         entries,
         chunk_rows,
         ineligible,
+        ineligible_rows,
         month_first,
         duplicates,
         ..
@@ -332,6 +358,7 @@ pub fn run_observed<O: Observer>(
     let linked = Linked {
         index: index.as_ref(),
         duplicates: &duplicates,
+        ineligible: &ineligible_rows,
         chunk_rows: &chunk_rows,
         chunk_first,
     };
@@ -598,6 +625,7 @@ struct Collector<'o, O: Observer> {
     chunk_rows: Vec<u64>,
     entries: Vec<Entry>,
     ineligible: IneligibleCounts,
+    ineligible_rows: RowSet,
     month_first: Option<(String, u64, String)>,
     /// First pass with duplicate detection: the row hashes seen, and the duplicate rows
     /// found (row numbers in the run, ascending).
@@ -622,6 +650,7 @@ impl<'o, O: Observer> Collector<'o, O> {
             chunk_rows: Vec::new(),
             entries: Vec::new(),
             ineligible: IneligibleCounts::default(),
+            ineligible_rows: RowSet::default(),
             month_first: None,
             seen: (opts.duplicates && matches!(pass, Pass::Index)).then(Seen::default),
             duplicates: Vec::new(),
@@ -711,6 +740,7 @@ impl<'o, O: Observer> Collector<'o, O> {
             for &(row, why) in &result.ineligible {
                 if original(row) {
                     self.ineligible.add(why);
+                    self.ineligible_rows.insert(self.rows + u64::from(row));
                 }
             }
             for e in result
@@ -940,11 +970,11 @@ impl<O: Observer> Work<'_, O> {
                 record: &record,
                 ctx,
             };
-            let key = ctx
-                .key
-                .as_ref()
-                .map(|k| k.read(&record, rules, self.dates, &mut key_buf));
             if let Pass::Index = self.pass {
+                let key = ctx
+                    .key
+                    .as_ref()
+                    .map(|k| k.read(&record, rules, self.dates, &mut key_buf));
                 match key {
                     Some(Ok((key, time))) => {
                         let stops = index_needs_class && {
@@ -983,38 +1013,37 @@ impl<O: Observer> Work<'_, O> {
             let decision = matcher.classify(&contact, scratch);
             // The 1-based row of the previous contact in this contact's repeat chain.
             let mut repeat_of = None;
-            let mark = match key {
+            let this = first_row + local_row;
+            // The first pass read the key and timestamp and said which rows it could check.
+            let checked = ctx
+                .key
+                .as_ref()
+                .map(|_| !linked.is_some_and(|l| l.ineligible.contains(this)));
+            let mark = match checked {
                 None => RepeatMark::Off,
-                Some(Err(_)) => RepeatMark::Ineligible,
-                Some(Ok(_)) => {
-                    let this = first_row + local_row;
-                    match repeats.next_if(|e| e.row() == this) {
-                        Some(e) => {
-                            repeat_of = Some(e.previous_row());
-                            RepeatMark::Repeat {
-                                converted: decision.class != Class::Failure,
-                            }
+                Some(false) => RepeatMark::Ineligible,
+                Some(true) => match repeats.next_if(|e| e.row() == this) {
+                    Some(e) => {
+                        repeat_of = Some(e.previous_row());
+                        RepeatMark::Repeat {
+                            converted: decision.class != Class::Failure,
                         }
-                        None => RepeatMark::Eligible,
                     }
-                }
+                    None => RepeatMark::Eligible,
+                },
             };
             let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or_default();
             if let Some(period) = self.period {
                 let text = |c: Option<usize>| std::str::from_utf8(get(c)).unwrap_or("");
-                // Repeat detection has read the timestamp already when the row was eligible.
-                let at = match key {
-                    Some(Ok((_, time))) => Some(i64::from(time)),
-                    _ => ctx.date.and_then(|d| {
-                        let date = text(Some(d));
-                        let time = ctx.time.map(|t| text(Some(t)));
-                        let parsed = self.dates.parse_parts(date, time);
-                        if parsed == Err(TimeError::MonthFirst) && out.month_first.is_none() {
-                            out.month_first = Some((line, date.to_string()));
-                        }
-                        parsed.ok()
-                    }),
-                };
+                let at = ctx.date.and_then(|d| {
+                    let date = text(Some(d));
+                    let time = ctx.time.map(|t| text(Some(t)));
+                    let parsed = self.dates.parse_parts(date, time);
+                    if parsed == Err(TimeError::MonthFirst) && out.month_first.is_none() {
+                        out.month_first = Some((line, date.to_string()));
+                    }
+                    parsed.ok()
+                });
                 let class = mark.final_class(decision.class);
                 tally.add_period(get(ctx.service), at.map(|t| period.index(t)), class);
             }

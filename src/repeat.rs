@@ -359,12 +359,11 @@ impl KeyColumns {
         let mut hasher = rustc_hash::FxHasher::default();
         for (i, (col, canon)) in self.key.iter().enumerate() {
             let raw = field(*col);
-            let value = match canon {
-                Canon::Service => rules.services.canonical(raw),
-                Canon::Channel => rules.channels.canonical(raw),
-                Canon::Plain => raw,
-            };
-            fold_value_into(value, buf);
+            match canon {
+                Canon::Service => rules.services.fold_canonical_into(raw, buf),
+                Canon::Channel => rules.channels.fold_canonical_into(raw, buf),
+                Canon::Plain => fold_value_into(raw, buf),
+            }
             if buf.is_empty() {
                 return Err(Ineligible::EmptyKey(i));
             }

@@ -7,7 +7,7 @@
 use crate::columns::Field;
 use crate::error::{Error, Result};
 use crate::repeat::RepeatConfig;
-use crate::text::{fold_value, normalise};
+use crate::text::{fold_value, fold_value_into, normalise};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -197,6 +197,14 @@ impl AliasTable {
         match self.map.get(&fold_value(trimmed)) {
             Some(c) => c,
             None => trimmed,
+        }
+    }
+
+    /// `fold_value(self.canonical(raw))` into a reused buffer, without allocating.
+    pub fn fold_canonical_into(&self, raw: &str, buf: &mut String) {
+        fold_value_into(raw, buf);
+        if let Some(canonical) = self.map.get(buf.as_str()) {
+            fold_value_into(canonical, buf);
         }
     }
 
