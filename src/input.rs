@@ -490,21 +490,31 @@ impl<R: Read> Chunker<R> {
                         Scan::Unquoted
                     };
                 }
-                Scan::FieldStart if bytes[i] == b'"' && self.quotes => {
-                    i += 1;
-                    st = Scan::Quoted;
-                }
                 Scan::FieldStart | Scan::Unquoted => {
-                    match memchr3(delim, b'\n', b'\r', &bytes[i..]) {
-                        Some(k) if bytes[i + k] == delim => {
-                            i += k + 1;
-                            st = Scan::FieldStart;
+                    // Outside quotes only a quote that opens a field and a line end
+                    // matter; delimiters are looked at only behind a quote.
+                    match memchr3(b'"', b'\n', b'\r', &bytes[i..]) {
+                        Some(k) if bytes[i + k] == b'"' => {
+                            let at = i + k;
+                            let opens = if at == i {
+                                st == Scan::FieldStart
+                            } else {
+                                bytes[at - 1] == delim
+                            };
+                            i = at + 1;
+                            st = if opens && self.quotes {
+                                Scan::Quoted
+                            } else {
+                                Scan::Unquoted
+                            };
                         }
                         Some(k) => {
                             let Some(end) = record_end(bytes, i + k, self.eof) else {
                                 // Resume at the CR once more input has arrived.
+                                if k > 0 {
+                                    st = Scan::Unquoted;
+                                }
                                 i += k;
-                                st = Scan::Unquoted;
                                 break;
                             };
                             i = end;
@@ -515,8 +525,14 @@ impl<R: Read> Chunker<R> {
                             }
                         }
                         None => {
+                            if n > i {
+                                st = if bytes[n - 1] == delim {
+                                    Scan::FieldStart
+                                } else {
+                                    Scan::Unquoted
+                                };
+                            }
                             i = n;
-                            st = Scan::Unquoted;
                         }
                     }
                 }

@@ -939,7 +939,11 @@ impl<O: Observer> Work<'_, O> {
                 );
                 continue;
             }
-            if let Some(field) = record.iter().position(|f| std::str::from_utf8(f).is_err()) {
+            // ASCII (most rows) is valid UTF-8: one fast check for the whole row.
+            let invalid = (!record.as_slice().is_ascii())
+                .then(|| record.iter().position(|f| std::str::from_utf8(f).is_err()))
+                .flatten();
+            if let Some(field) = invalid {
                 if ctx.fallback {
                     record = windows_1252(&record);
                     out.transcoded += 1;
