@@ -78,8 +78,8 @@ pub struct Matcher {
     /// Every distinct text regex of every rule (rules often share a veto), so that each is
     /// run at most once per contact and each thread keeps one cache per regex.
     regexes: Vec<regex_automata::meta::Regex>,
-    /// Per regex: the literal sets (bits 1 and 2, see [`gate_literals`]) that must each
-    /// have been seen before the regex is run; 0 when it always runs.
+    /// Per regex: the literal sets (bits of [`GATE_SETS`], see [`gate_literals`]) that must
+    /// each have been seen before the regex is run; 0 when it always runs.
     gated: Vec<u8>,
     /// Per regex: the rules with it in `regex`, examined when its gates open.
     regex_rules: Vec<Vec<u32>>,
@@ -197,7 +197,7 @@ impl Matcher {
             let sets = gate_literals(source);
             gated.push(sets.iter().fold(0, |bits, set| bits | set.bit));
             for set in sets {
-                let words: Option<Vec<(String, bool)>> = set
+                let words: Option<std::collections::BTreeSet<(String, bool)>> = set
                     .literals
                     .iter()
                     .map(|l| gate_phrase(l, set.at_word))
@@ -507,17 +507,21 @@ fn open_gate(gates: &mut [(u32, u8)], opened: &mut Vec<u32>, n: u32, bit: u8, st
     g.1 |= bit;
 }
 
+/// The bits of the gate sets of a regex (two: a third cost more in phrase hits than it
+/// saved in regex runs on the generated log).
+const GATE_SETS: [u8; 2] = [1, 2];
+
 /// One set of literals that gates a regex: every match contains one of them.
 #[derive(Debug, PartialEq)]
 struct GateSet {
-    /// 1 or 2: the set's bit in `Matcher::gated`.
+    /// The set's bit in `Matcher::gated` (one of [`GATE_SETS`]).
     bit: u8,
     literals: Vec<String>,
     /// Every literal begins where a word begins (after `\b`, or it starts with a space).
     at_word: bool,
 }
 
-/// Up to two literal sets that gate a regex (bits 1 and 2): every match contains one
+/// Up to two literal sets that gate a regex ([`GATE_SETS`]): every match contains one
 /// literal of each set. Candidate sets are the regex's possible prefixes and suffixes and,
 /// when it is a sequence, the possible prefixes of each of its parts (so that a rare word
 /// in the middle, after a common one, can gate it); a set qualifies when it is finite and
@@ -543,7 +547,10 @@ fn gate_literals(source: &str) -> Vec<GateSet> {
         };
         let seq = Extractor::new().kind(kind).extract(hir);
         let literals = seq.literals()?;
-        if literals.is_empty() || literals.iter().any(|l| l.as_bytes().len() < 3) {
+        // A literal of one or two bytes is no filter, unless a space leads it: " x" is a
+        // word that starts with x.
+        let short = |l: &[u8]| l.len() < 2 || (l.len() < 3 && l[0] != b' ');
+        if literals.is_empty() || literals.iter().any(|l| short(l.as_bytes())) {
             return None;
         }
         let mut set = Vec::with_capacity(literals.len());
@@ -584,17 +591,33 @@ fn gate_literals(source: &str) -> Vec<GateSet> {
             HirKind::Concat(parts) => parts.last().is_some_and(ends_with_space),
             HirKind::Capture(c) => ends_with_space(&c.sub),
             HirKind::Alternation(alts) => alts.iter().all(ends_with_space),
+            HirKind::Repetition(r) => r.min > 0 && ends_with_space(&r.sub),
             _ => false,
         }
+    }
+    /// Whether part `j` of a sequence begins where a word begins: the nearest part before
+    /// it that must be present ends with a space or is `\b`, and the optional parts in
+    /// between end with a space when present.
+    fn after_word_break(parts: &[Hir], j: usize) -> bool {
+        for p in parts[..j].iter().rev() {
+            if let HirKind::Repetition(r) = p.kind() {
+                if r.min == 0 {
+                    if ends_with_space(&r.sub) {
+                        continue;
+                    }
+                    return false;
+                }
+            }
+            return is_word_look(p) || ends_with_space(p);
+        }
+        false
     }
     let mut candidates: Vec<(Vec<String>, bool)> = Vec::new();
     candidates.extend(set(&hir, false).map(|s| (s, starts_at_word(&hir))));
     candidates.extend(set(&hir, true).map(|s| (s, false)));
     if let HirKind::Concat(parts) = hir.kind() {
         for (j, part) in parts.iter().enumerate() {
-            let after = j.checked_sub(1).map(|i| &parts[i]);
-            let at_word = starts_at_word(part)
-                || after.is_some_and(|p| is_word_look(p) || ends_with_space(p));
+            let at_word = starts_at_word(part) || after_word_break(parts, j);
             candidates.extend(set(part, false).map(|s| (s, at_word)));
         }
     }
@@ -609,6 +632,12 @@ fn gate_literals(source: &str) -> Vec<GateSet> {
     // Then those that start a word (they become phrases), then the smaller; and of sets
     // with the same first words (a part's prefixes and the whole regex's), one.
     candidates.sort_by_key(|c| (common(&c.0), !c.1, c.0.len()));
+    // Sets that become phrases cost nothing to look for, where a byte set costs a pass of
+    // the automaton over every contact: with one of the former, the latter are dropped.
+    let is_words = |c: &(Vec<String>, bool)| c.0.iter().all(|l| gate_phrase(l, c.1).is_some());
+    if candidates.iter().any(is_words) {
+        candidates.retain(is_words);
+    }
     let mut firsts_seen = std::collections::HashSet::new();
     candidates.retain(|c| {
         let mut firsts: Vec<String> =
@@ -622,7 +651,7 @@ fn gate_literals(source: &str) -> Vec<GateSet> {
     candidates
         .into_iter()
         .take(2)
-        .zip([1u8, 2u8])
+        .zip(GATE_SETS)
         .map(|((literals, at_word), bit)| GateSet {
             bit,
             literals,
@@ -635,10 +664,11 @@ fn gate_literals(source: &str) -> Vec<GateSet> {
 /// only occur where a word begins and holds nothing but lower-case letters, digits and
 /// single spaces (what normalised text is made of). `None` leaves it to the byte automaton.
 fn gate_phrase(literal: &str, at_word: bool) -> Option<(String, bool)> {
+    // What follows a space begins a word, wherever the literal itself began.
     let l = match literal.strip_prefix(' ') {
         Some(rest) => rest,
         None if at_word => literal,
-        None => return None,
+        None => &literal[literal.find(' ')? + 1..],
     };
     let plain = l
         .bytes()
@@ -984,6 +1014,7 @@ phrases = ["claim"]
             Some(("told her".into(), false))
         );
         assert_eq!(gate_phrase("ssed", false), None, "may start inside a word");
+        assert_eq!(gate_phrase("0 times", false), Some(("times".into(), true)));
         assert_eq!(gate_phrase("Bin", true), None, "not normalised text");
     }
 
