@@ -1,14 +1,20 @@
 //! How well the embedded default rules agree with people.
 //!
-//! fixtures/labelled/ holds contacts labelled by hand by people who did not see the rules,
-//! in three councils' styles. They play different parts, and the thresholds say so:
+//! fixtures/labelled/ holds contacts labelled by hand by people who did not see the rules
+//! when they labelled them, in four styles. They play different parts, and the thresholds
+//! say so:
 //!
 //! - `council-labelled.csv` (terse agent notes) was used to tune the rules: its errors were
 //!   read and the rules extended. Its figure is a regression guard, not an estimate.
-//! - `dev.csv` (third-person summaries and customers' own web text) was written later and
-//!   only its aggregate figures were looked at when this test was set.
+//! - `dev.csv` (third-person summaries and customers' own web text) was written later. At
+//!   first only its aggregate figures were looked at; since the verbose-wording pass (branch
+//!   `rules2`) its errors have been read too, so it is now a regression guard as well.
+//! - `verbose.csv` (long customer emails and web forms, third-person summaries and terse
+//!   notes from other councils' vocabulary) was written and labelled before its author read
+//!   the rules, then used to tune them in the same pass. Also a regression guard.
 //! - `holdout.csv` (verbose emails and web forms) has never been inspected by anyone
-//!   writing rules. Its figure is the honest estimate of agreement on a new council.
+//!   writing rules: only the aggregate figures this test prints were looked at. Its figure
+//!   is the honest estimate of agreement on a new council.
 //!
 //! The binary classifies each file and the test compares `demand_class` with `human_class`
 //! on the contacts a person could classify (`human_class` value or failure; `unclear` rows
@@ -89,16 +95,24 @@ fn default_rules_agree_with_the_tuning_set() {
 }
 
 #[test]
-fn default_rules_agree_with_an_untuned_council() {
-    check("fixtures/labelled/dev.csv", DEV_AGREEMENT, 0.10);
+fn default_rules_agree_with_the_dev_council() {
+    check("fixtures/labelled/dev.csv", DEV_AGREEMENT, 0.05);
+}
+
+#[test]
+fn default_rules_agree_with_verbose_customer_wording() {
+    check("fixtures/labelled/verbose.csv", VERBOSE_AGREEMENT, 0.05);
 }
 
 #[test]
 fn default_rules_agree_with_the_holdout_council() {
-    check("fixtures/labelled/holdout.csv", HOLDOUT_AGREEMENT, 0.15);
+    check("fixtures/labelled/holdout.csv", HOLDOUT_AGREEMENT, 0.12);
 }
 
-/// Set just under the figures measured when the rules were last changed (see the notes
-/// in docs/rules.md); the product's aim is 0.85 with at most 10% unclassified.
-const DEV_AGREEMENT: f64 = 0.80;
-const HOLDOUT_AGREEMENT: f64 = 0.74;
+/// Set just under the figures measured when the rules were last changed (dev 97.5%,
+/// verbose 97.0%, holdout 81.6% with 9.9% unclassified); the product's aim is 0.85 with at
+/// most 10% unclassified. Dev and verbose were read while tuning, so their figures flatter
+/// the rules; the holdout figure is the one to quote.
+const DEV_AGREEMENT: f64 = 0.95;
+const VERBOSE_AGREEMENT: f64 = 0.94;
+const HOLDOUT_AGREEMENT: f64 = 0.79;
