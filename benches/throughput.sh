@@ -8,6 +8,9 @@
 #   bare      examples/bare_parse: the csv crate alone, one thread, every field touched
 #   report-1  demand report, default rules, --threads 1
 #   report-2  demand report, default rules, --threads 2
+#   single-2  the same with --no-repeat --keep-duplicates: one pass over the input (the
+#             default rules turn repeat detection on, and duplicate detection is on by
+#             default; each needs a first pass that indexes the input)
 #   classify  demand classify -o /dev/null, --threads 2
 # and prints the median wall time, MB/s, rows/s, the ratio to bare parse and peak RSS.
 set -euo pipefail
@@ -60,11 +63,12 @@ run() {
 run bare     "$bin/examples/bare_parse" "$log"
 run report-1 "$bin/demand" report --quiet --format json --threads 1 "$log"
 run report-2 "$bin/demand" report --quiet --format json --threads 2 "$log"
+run single-2 "$bin/demand" report --quiet --format json --threads 2 --no-repeat --keep-duplicates "$log"
 run classify "$bin/demand" classify --quiet --threads 2 -o /dev/null "$log"
 
 echo "file: $log, $((bytes / 1000000)) MB, $rows rows; median of $runs runs; $(nproc) cores"
 printf '%-10s %8s %9s %11s %9s %9s\n' stage seconds MB/s rows/s vs-bare peak-MiB
-for name in bare report-1 report-2 classify; do
+for name in bare report-1 report-2 single-2 classify; do
   s=${secs[$name]}
   awk -v n="$name" -v s="$s" -v b="$bytes" -v r="$rows" -v bare="${secs[bare]}" -v m="${rss[$name]}" \
     'BEGIN { printf "%-10s %8.2f %9.0f %11.0f %9.2f %9.1f\n", n, s, b/s/1e6, r/s, bare/s, m/1024 }'

@@ -248,6 +248,7 @@ impl Matcher {
                 .build(&gate_patterns)
                 .expect("gate literals are short plain strings")
         });
+        phrases.seal();
         let mut starts = Vec::with_capacity(atom_uses.len() + 1);
         let mut uses = Vec::new();
         for u in atom_uses {

@@ -88,11 +88,15 @@ impl Trie {
 #[derive(Debug, Default)]
 pub struct PhraseSet {
     words: FxHashMap<Box<[u8]>, u32>,
-    /// Per exact word: the prefix words it starts with (sorted), kept up to date as
-    /// phrases are added, so that a word of the vocabulary never walks the trie.
-    word_prefixes: Vec<Vec<u32>>,
+    /// Per exact word, built by [`PhraseSet::seal`]: what looking it up gives, so that a
+    /// word of the vocabulary never walks the trie.
+    table: Vec<WordEntry>,
+    /// The lists `table` points into.
+    flat: Vec<u32>,
     /// Per exact word: whether it begins a phrase of two or more words.
     heads: Vec<bool>,
+    /// Whether `table` is up to date with the phrases added.
+    sealed: bool,
     trie: Trie,
     prefixes: u32,
     /// Bit `(b0 << 8) | b1` set when a prefix word starts with the bytes `b0 b1` (or is
@@ -116,6 +120,18 @@ fn pair_key(tok: Tok) -> u32 {
     }
 }
 
+/// What a word of the vocabulary gives: ranges of [`PhraseSet::flat`].
+#[derive(Debug, Clone, Copy, Default)]
+struct WordEntry {
+    /// The atoms of its one-word phrases and of the prefixes it starts with.
+    atoms: (u32, u32),
+    /// The prefix words it starts with, sorted.
+    prefixes: (u32, u32),
+}
+
+/// Marks a token's prefix range as one of [`PhraseSet::flat`] rather than of the scratch.
+const SHARED: u32 = 1 << 31;
+
 /// No exact word: a token outside the vocabulary.
 const NO_WORD: u32 = u32::MAX;
 
@@ -123,7 +139,7 @@ const NO_WORD: u32 = u32::MAX;
 #[derive(Debug, Default)]
 pub struct PhraseScratch {
     /// Per word of the current line: its exact word id (or [`NO_WORD`]), and its prefix
-    /// ids as a range of `prefix_ids`.
+    /// ids as a range of `prefix_ids`, or of the set's `flat` when flagged [`SHARED`].
     tokens: Vec<(u32, u32, u32)>,
     prefix_ids: Vec<u32>,
 }
@@ -132,6 +148,7 @@ impl PhraseSet {
     /// Adds a phrase (normalised words separated by single spaces) and returns its atom.
     /// Adding the same phrase twice returns the same atom.
     pub fn add(&mut self, words: &str, prefix: bool) -> u32 {
+        self.sealed = false;
         let next = self.atoms.len() as u32;
         if let Some(&atom) = self.atoms.get(&(words.to_string(), prefix)) {
             return atom;
@@ -181,10 +198,6 @@ impl PhraseSet {
         let next = self.words.len() as u32;
         let id = *self.words.entry(w.as_bytes().into()).or_insert(next);
         if id == next {
-            let mut prefixes = Vec::new();
-            self.trie.walk(w.as_bytes(), &mut prefixes);
-            prefixes.sort_unstable();
-            self.word_prefixes.push(prefixes);
             self.heads.push(false);
             self.by_word.push(Vec::new());
         }
@@ -196,13 +209,6 @@ impl PhraseSet {
         if id == self.prefixes {
             self.prefixes += 1;
             self.by_prefix.push(Vec::new());
-            for (word, &wid) in &self.words {
-                if word.starts_with(w.as_bytes()) {
-                    let list = &mut self.word_prefixes[wid as usize];
-                    list.push(id);
-                    list.sort_unstable();
-                }
-            }
             if self.starts.is_empty() {
                 self.starts = vec![0; 1 << 10];
             }
@@ -219,6 +225,31 @@ impl PhraseSet {
         id
     }
 
+    /// Builds the per-word table that [`PhraseSet::find`] reads; call it after the last
+    /// [`PhraseSet::add`].
+    pub fn seal(&mut self) {
+        self.table = vec![WordEntry::default(); self.words.len()];
+        self.flat.clear();
+        let mut prefixes = Vec::new();
+        for (word, &id) in &self.words {
+            prefixes.clear();
+            self.trie.walk(word, &mut prefixes);
+            prefixes.sort_unstable();
+            let start = self.flat.len() as u32;
+            self.flat.extend_from_slice(&self.by_word[id as usize]);
+            for &p in &prefixes {
+                self.flat.extend_from_slice(&self.by_prefix[p as usize]);
+            }
+            let middle = self.flat.len() as u32;
+            self.flat.extend_from_slice(&prefixes);
+            self.table[id as usize] = WordEntry {
+                atoms: (start, middle),
+                prefixes: (middle, self.flat.len() as u32),
+            };
+        }
+        self.sealed = true;
+    }
+
     /// Whether `word` (outside the vocabulary) may start with a prefix word.
     fn may_have_prefix(&self, word: &[u8]) -> bool {
         let (Some(&b0), Some(&b1)) = (word.first(), word.get(1)) else {
@@ -231,36 +262,44 @@ impl PhraseSet {
     }
 
     /// Calls `hit` with the atom of every phrase occurrence in `text`, in no particular
-    /// order; an atom may be reported more than once.
+    /// order; an atom may be reported more than once. The set must be sealed.
     pub fn find(&self, text: &ContactText, scratch: &mut PhraseScratch, mut hit: impl FnMut(u32)) {
+        debug_assert!(self.sealed, "PhraseSet::seal after the last add");
         let bytes = text.as_bytes();
         for line in text.lines() {
             scratch.tokens.clear();
             scratch.prefix_ids.clear();
             for &(start, end) in line {
                 let word = &bytes[start as usize..end as usize];
-                let first = scratch.prefix_ids.len() as u32;
-                let exact = match self.words.get(word) {
+                match self.words.get(word) {
                     Some(&id) => {
-                        scratch
-                            .prefix_ids
-                            .extend_from_slice(&self.word_prefixes[id as usize]);
-                        id
+                        let entry = self.table[id as usize];
+                        let (a, b) = entry.atoms;
+                        self.flat[a as usize..b as usize]
+                            .iter()
+                            .for_each(|&a| hit(a));
+                        let (p, q) = entry.prefixes;
+                        scratch.tokens.push((id, p | SHARED, q));
                     }
                     None => {
+                        let first = scratch.prefix_ids.len();
                         if self.may_have_prefix(word) {
                             self.trie.walk(word, &mut scratch.prefix_ids);
                         }
-                        NO_WORD
+                        for &p in &scratch.prefix_ids[first..] {
+                            self.by_prefix[p as usize].iter().for_each(|&a| hit(a));
+                        }
+                        let last = scratch.prefix_ids.len() as u32;
+                        scratch.tokens.push((NO_WORD, first as u32, last));
                     }
-                };
-                scratch
-                    .tokens
-                    .push((exact, first, scratch.prefix_ids.len() as u32));
+                }
             }
             let tokens = &scratch.tokens;
             let prefix_ids = &scratch.prefix_ids;
-            let prefixes_of = |t: &(u32, u32, u32)| &prefix_ids[t.1 as usize..t.2 as usize];
+            let prefixes_of = |t: &(u32, u32, u32)| match t.1 & SHARED {
+                0 => &prefix_ids[t.1 as usize..t.2 as usize],
+                _ => &self.flat[(t.1 & !SHARED) as usize..t.2 as usize],
+            };
             // Does `entry.rest` match the tokens from `at` on?
             let rest_matches = |entry: &Entry, at: usize| {
                 entry.rest.iter().enumerate().all(|(j, tok)| {
@@ -274,15 +313,8 @@ impl PhraseSet {
                 })
             };
             for (i, token) in tokens.iter().enumerate() {
-                for &p in prefixes_of(token) {
-                    self.by_prefix[p as usize].iter().for_each(|&a| hit(a));
-                }
                 let w = token.0;
-                if w == NO_WORD {
-                    continue;
-                }
-                self.by_word[w as usize].iter().for_each(|&a| hit(a));
-                if !self.heads[w as usize] {
+                if w == NO_WORD || !self.heads[w as usize] {
                     continue;
                 }
                 let Some(next) = tokens.get(i + 1) else {
@@ -311,7 +343,8 @@ mod tests {
     use super::*;
 
     /// The atoms found in `lines`, each one a text column.
-    fn hits_in(set: &PhraseSet, lines: &[&str]) -> Vec<u32> {
+    fn hits_in(set: &mut PhraseSet, lines: &[&str]) -> Vec<u32> {
+        set.seal();
         let mut text = ContactText::default();
         for line in lines {
             text.push_field(line.as_bytes());
@@ -323,7 +356,7 @@ mod tests {
         out
     }
 
-    fn hits(set: &PhraseSet, text: &str) -> Vec<u32> {
+    fn hits(set: &mut PhraseSet, text: &str) -> Vec<u32> {
         hits_in(set, &[text])
     }
 
@@ -337,13 +370,13 @@ mod tests {
         let chasing_up = set.add("chasing up", false);
         assert_eq!(set.add("bin", false), bin);
         assert_eq!(set.len(), 5);
-        assert_eq!(hits(&set, "bin missed"), vec![bin, missed_bin]);
-        assert_eq!(hits(&set, "cabinet binned"), Vec::<u32>::new());
-        assert_eq!(hits(&set, "chasing up"), vec![chas, chasing_up]);
-        assert_eq!(hits(&set, "chas"), vec![chas]);
-        assert_eq!(hits(&set, "purchase"), Vec::<u32>::new());
-        assert_eq!(hits(&set, "any updates pls"), vec![any_upd]);
-        assert_eq!(hits_in(&set, &["any", "updates"]), Vec::<u32>::new());
+        assert_eq!(hits(&mut set, "bin missed"), vec![bin, missed_bin]);
+        assert_eq!(hits(&mut set, "cabinet binned"), Vec::<u32>::new());
+        assert_eq!(hits(&mut set, "chasing up"), vec![chas, chasing_up]);
+        assert_eq!(hits(&mut set, "chas"), vec![chas]);
+        assert_eq!(hits(&mut set, "purchase"), Vec::<u32>::new());
+        assert_eq!(hits(&mut set, "any updates pls"), vec![any_upd]);
+        assert_eq!(hits_in(&mut set, &["any", "updates"]), Vec::<u32>::new());
     }
 
     #[test]
@@ -352,9 +385,9 @@ mod tests {
         let missed = set.add("bin missed", false);
         let mis = set.add("mis", true);
         let miss_it = set.add("missed it", false);
-        assert_eq!(hits(&set, "bin missed it"), vec![missed, mis, miss_it]);
-        assert_eq!(hits(&set, "mistake"), vec![mis]);
-        assert_eq!(hits(&set, "m"), Vec::<u32>::new());
+        assert_eq!(hits(&mut set, "bin missed it"), vec![missed, mis, miss_it]);
+        assert_eq!(hits(&mut set, "mistake"), vec![mis]);
+        assert_eq!(hits(&mut set, "m"), Vec::<u32>::new());
     }
 
     #[test]
@@ -362,7 +395,7 @@ mod tests {
         let mut set = PhraseSet::default();
         let com = set.add("com", true);
         let complain = set.add("complain", true);
-        assert_eq!(hits(&set, "complaining"), vec![com, complain]);
-        assert_eq!(hits(&set, "compare"), vec![com]);
+        assert_eq!(hits(&mut set, "complaining"), vec![com, complain]);
+        assert_eq!(hits(&mut set, "compare"), vec![com]);
     }
 }
