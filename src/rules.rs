@@ -457,6 +457,8 @@ struct Builder {
     loaded: std::collections::HashSet<String>,
     /// The chain of files being loaded, innermost last, to report `extends` cycles.
     stack: Vec<String>,
+    /// Regexes compiled so far, by source: rules share vetoes, and each is compiled once.
+    compiled: HashMap<String, TextRegex>,
 }
 
 /// One spelling in a `[channels]` or `[services]` table.
@@ -857,8 +859,15 @@ impl Builder {
     fn regexes(&mut self, raw: &[Spanned<String>], pos: &Positions) -> Vec<TextRegex> {
         let mut out = Vec::new();
         for r in raw {
+            if let Some(re) = self.compiled.get(r.get_ref()) {
+                out.push(re.clone());
+                continue;
+            }
             match TextRegex::new(r.get_ref()) {
-                Ok(re) => out.push(re),
+                Ok(re) => {
+                    self.compiled.insert(r.get_ref().clone(), re.clone());
+                    out.push(re);
+                }
                 Err(e) => self.problem(
                     pos.at(r.span().start),
                     format!("invalid regex: {}", one_line(&e)),
