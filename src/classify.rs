@@ -40,8 +40,9 @@ enum Use {
     Any(u32),
     /// Rule `.0` has a phrase of its `all` group `.1`.
     Group(u32, u8),
-    /// Rule `.0` is vetoed by one of its `unless` phrases.
-    Veto(u32),
+    /// The phrase is in some rule's `unless` list: noted for the rules examined later
+    /// (common vetoes such as "again" sit in half the rules, too many to mark one by one).
+    Veto,
     /// Regex `.0` has a literal of its gate set `.1` (see [`gate_literals`]).
     Gate(u32, u8),
 }
@@ -57,6 +58,8 @@ struct Compiled {
     /// The rule's `regex` and `unless_regex`, as indices into `Matcher::regexes`.
     regex: Vec<usize>,
     unless_regex: Vec<usize>,
+    /// The atoms of the rule's `unless` phrases, sorted.
+    unless: Vec<u32>,
 }
 
 /// The compiled rule set.
@@ -89,7 +92,6 @@ pub struct Matcher {
 struct RuleState {
     stamp: u32,
     any: bool,
-    veto: bool,
     groups: u64,
 }
 
@@ -110,6 +112,8 @@ pub struct Scratch {
     regex_gates: Vec<(u32, u8)>,
     /// The regexes whose gate record belongs to the current contact.
     opened: Vec<u32>,
+    /// The `unless` phrases (atoms) the current contact holds.
+    veto_hits: Vec<u32>,
     phrase_scratch: PhraseScratch,
 }
 
@@ -118,11 +122,15 @@ impl Matcher {
         let mut phrases = PhraseSet::default();
         let mut atom_uses: Vec<Vec<Use>> = Vec::new();
         let mut add = |words: &str, prefix: bool, u: Use| {
-            let atom = phrases.add(words, prefix) as usize;
-            if atom == atom_uses.len() {
+            let atom = phrases.add(words, prefix);
+            if atom as usize == atom_uses.len() {
                 atom_uses.push(Vec::new());
             }
-            atom_uses[atom].push(u);
+            let uses = &mut atom_uses[atom as usize];
+            if !matches!(u, Use::Veto) || !uses.iter().any(|u| matches!(u, Use::Veto)) {
+                uses.push(u);
+            }
+            atom
         };
         let mut slots: Vec<FieldRef> = Vec::new();
         let mut compiled = Vec::with_capacity(rules.rules.len());
@@ -139,9 +147,13 @@ impl Matcher {
                     add(&p.words, p.prefix, Use::Group(r, g as u8));
                 }
             }
-            for p in &rule.unless {
-                add(&p.words, p.prefix, Use::Veto(r));
-            }
+            let mut unless: Vec<u32> = rule
+                .unless
+                .iter()
+                .map(|p| add(&p.words, p.prefix, Use::Veto))
+                .collect();
+            unless.sort_unstable();
+            unless.dedup();
             let mut flatten = |list: &[crate::rules::TextRegex]| -> Vec<usize> {
                 list.iter()
                     .map(|r| {
@@ -185,6 +197,7 @@ impl Matcher {
                 allowed,
                 regex,
                 unless_regex,
+                unless,
             });
         }
         // Gate literals that start at a word become phrases (found by the word lookup that
@@ -326,14 +339,20 @@ impl Matcher {
         let regex_gates = &mut scratch.regex_gates;
         let opened = &mut scratch.opened;
         opened.clear();
+        let veto_hits = &mut scratch.veto_hits;
+        veto_hits.clear();
         self.phrases
             .find(&scratch.text, &mut scratch.phrase_scratch, |atom| {
                 let atom = atom as usize;
                 for u in &self.uses[self.starts[atom]..self.starts[atom + 1]] {
                     let r = match *u {
-                        Use::Any(r) | Use::Group(r, _) | Use::Veto(r) => r,
+                        Use::Any(r) | Use::Group(r, _) => r,
                         Use::Gate(n, bit) => {
                             open_gate(regex_gates, opened, n, bit, stamp);
+                            continue;
+                        }
+                        Use::Veto => {
+                            veto_hits.push(atom as u32);
                             continue;
                         }
                     };
@@ -348,8 +367,7 @@ impl Matcher {
                     match *u {
                         Use::Any(_) => st.any = true,
                         Use::Group(_, g) => st.groups |= 1 << g,
-                        Use::Veto(_) => st.veto = true,
-                        Use::Gate(..) => {}
+                        Use::Veto | Use::Gate(..) => {}
                     }
                 }
             });
@@ -397,7 +415,7 @@ impl Matcher {
                 gates: &scratch.regex_gates,
                 gated: &self.gated,
             };
-            if self.matches(r, st, contact, &mut regex) {
+            if self.matches(r, st, &scratch.veto_hits, contact, &mut regex) {
                 scratch.matched.push(r as u32);
                 if best.is_none_or(|b| self.beats(r, b)) {
                     best = Some(r);
@@ -435,12 +453,16 @@ impl Matcher {
         &self,
         r: usize,
         st: RuleState,
+        veto_hits: &[u32],
         contact: &C,
         regex: &mut RegexRun,
     ) -> bool {
         let rule = &self.rules.rules[r];
         let c = &self.compiled[r];
-        if st.veto || st.groups != c.groups_full {
+        if st.groups != c.groups_full {
+            return false;
+        }
+        if veto_hits.iter().any(|a| c.unless.binary_search(a).is_ok()) {
             return false;
         }
         for (i, cond) in rule.fields.iter().enumerate() {
