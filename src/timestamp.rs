@@ -75,6 +75,52 @@ impl TimeParser {
         if date.is_empty() {
             return Err(TimeError::Empty);
         }
+        if time.is_none() && self.format.is_none() {
+            if let Some(seconds) = self.common(date) {
+                return Ok(seconds);
+            }
+        }
+        self.general(date, time)
+    }
+
+    /// The usual shapes, `dd/mm/yyyy HH:MM[:SS]` (or with `-` or `.`, month first when so
+    /// ordered) and `yyyy-mm-dd[ T]HH:MM[:SS]`, read at fixed positions: most exports use
+    /// one of them for every row. `None` leaves anything else, and anything invalid, to
+    /// [`TimeParser::general`], which gives the same answer for what this accepts.
+    fn common(&self, s: &str) -> Option<Seconds> {
+        let b = s.as_bytes();
+        if (b.len() != 16 && b.len() != 19) || b[13] != b':' || (b.len() == 19 && b[16] != b':') {
+            return None;
+        }
+        let num = |at: usize, n: usize| -> Option<u32> {
+            b[at..at + n].iter().try_fold(0u32, |acc, &c| {
+                c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+            })
+        };
+        let (year, month, day) = if b[4] == b'-' && b[7] == b'-' && matches!(b[10], b' ' | b'T') {
+            (num(0, 4)?, num(5, 2)?, num(8, 2)?)
+        } else if matches!(b[2], b'/' | b'-' | b'.') && b[5] == b[2] && b[10] == b' ' {
+            let (first, second) = (num(0, 2)?, num(3, 2)?);
+            let (day, month) = match self.order {
+                DayOrder::DayFirst => (first, second),
+                DayOrder::MonthFirst => (second, first),
+            };
+            (num(6, 4)?, month, day)
+        } else {
+            return None;
+        };
+        let (hour, minute) = (num(11, 2)?, num(14, 2)?);
+        let second = if b.len() == 19 { num(17, 2)? } else { 0 };
+        if hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        let days = civil(year as i32, month, day).ok()?;
+        let seconds = days * DAY + i64::from(hour * 3600 + minute * 60 + second);
+        (0..=MAX_SECONDS).contains(&seconds).then_some(seconds)
+    }
+
+    /// Every form [`TimeParser::parse_parts`] reads (see the module documentation).
+    fn general(&self, date: &str, time: Option<&str>) -> Result<Seconds, TimeError> {
         if let Some(format) = &self.format {
             let joined;
             let text = match time {
@@ -421,6 +467,46 @@ impl<'a> Cursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_path_agrees_with_the_general_parser() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let mut accepted = 0;
+        for order in [DayOrder::DayFirst, DayOrder::MonthFirst] {
+            let p = TimeParser {
+                order,
+                format: None,
+            };
+            for _ in 0..20_000 {
+                // Values around and past the valid ranges, in both shapes and separators.
+                let (a, b) = (next(35), next(35));
+                let (y, h, mi, s) = (1960 + next(160), next(26), next(62), next(62));
+                let sep = ['/', '-', '.', ':'][next(4) as usize];
+                let secs = if next(2) == 0 {
+                    String::new()
+                } else {
+                    format!(":{s:02}")
+                };
+                let text = if next(2) == 0 {
+                    format!("{a:02}{sep}{b:02}{sep}{y:04} {h:02}:{mi:02}{secs}")
+                } else {
+                    let t = ['T', ' ', '_'][next(3) as usize];
+                    format!("{y:04}-{a:02}-{b:02}{t}{h:02}:{mi:02}{secs}")
+                };
+                if let Some(fast) = p.common(&text) {
+                    accepted += 1;
+                    assert_eq!(p.general(&text, None), Ok(fast), "{text}");
+                }
+            }
+        }
+        assert!(accepted > 4_000, "the fast path took only {accepted}");
+    }
 
     fn at(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> i64 {
         NaiveDate::from_ymd_opt(y, m, d)
