@@ -1,7 +1,7 @@
 //! How well the embedded default rules agree with people.
 //!
 //! fixtures/labelled/ holds contacts labelled by hand by people who did not see the rules
-//! when they labelled them, in four styles. They play different parts, and the thresholds
+//! when they labelled them, in five sets. They play different parts, and the thresholds
 //! say so:
 //!
 //! - `council-labelled.csv` (terse agent notes) was used to tune the rules: its errors were
@@ -12,6 +12,12 @@
 //! - `verbose.csv` (long customer emails and web forms, third-person summaries and terse
 //!   notes from other councils' vocabulary) was written and labelled before its author read
 //!   the rules, then used to tune them in the same pass. Also a regression guard.
+//! - `probe2.csv` (invented contacts in styles the other sets lacked: other councils' and
+//!   social landlords' CRM exports, wrap-up codes with short notes, poorly spelt agent notes,
+//!   long customer emails, complaints about staff, FOI and member enquiries, value contacts
+//!   with failure-sounding words) was written and labelled before its author read the rules,
+//!   then used to tune them in batches (branch `rules3`): each batch's first-run figure was
+//!   read before its errors were fixed. A regression guard, not an estimate.
 //! - `holdout.csv` (verbose emails and web forms) has never been inspected by anyone
 //!   writing rules: only the aggregate figures this test prints were looked at. Its figure
 //!   is the honest estimate of agreement on a new council.
@@ -105,14 +111,20 @@ fn default_rules_agree_with_verbose_customer_wording() {
 }
 
 #[test]
+fn default_rules_agree_with_the_probe_styles() {
+    check("fixtures/labelled/probe2.csv", PROBE2_AGREEMENT, 0.03);
+}
+
+#[test]
 fn default_rules_agree_with_the_holdout_council() {
     check("fixtures/labelled/holdout.csv", HOLDOUT_AGREEMENT, 0.12);
 }
 
-/// Set just under the figures measured when the rules were last changed (dev 97.5%,
-/// verbose 97.0%, holdout 81.6% with 9.9% unclassified); the product's aim is 0.85 with at
-/// most 10% unclassified. Dev and verbose were read while tuning, so their figures flatter
-/// the rules; the holdout figure is the one to quote.
+/// Set just under the figures measured when the rules were last changed (dev 98.6%,
+/// verbose 97.4%, probe2 98.4%, holdout 82.9% with 6.6% unclassified); the product's aim is
+/// 0.85 with at most 10% unclassified. Dev, verbose and probe2 were read while tuning, so
+/// their figures flatter the rules; the holdout figure is the one to quote.
 const DEV_AGREEMENT: f64 = 0.95;
 const VERBOSE_AGREEMENT: f64 = 0.94;
-const HOLDOUT_AGREEMENT: f64 = 0.79;
+const PROBE2_AGREEMENT: f64 = 0.97;
+const HOLDOUT_AGREEMENT: f64 = 0.82;
