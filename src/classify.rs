@@ -2,11 +2,14 @@
 //!
 //! Every phrase of every rule goes into one [`PhraseSet`], which finds them all in one pass
 //! over the contact's words, overlaps included (so a short phrase never hides a longer
-//! one). Each phrase knows which rules it feeds; a contact's matches mark those rules, and
-//! only the rules marked (plus the few that need no phrase) are examined further. Regexes
-//! run last, only for rules whose other conditions already hold, only when the contact
-//! holds the literals they need, at most once per contact, each with a cache owned by the
-//! calling thread (a cache shared between threads would be contended on every call).
+//! one). So do the words each regex needs (its gates, see [`gate_literals`]). Each phrase
+//! knows which rules it feeds; a contact's matches mark those rules, a regex whose gates
+//! all open marks its rules, and only the rules marked (plus the few that need neither)
+//! are examined further; `unless` phrases are noted once and looked up by those rules.
+//! Regexes run last, only for rules whose other conditions already hold, at most once per
+//! contact, each with a cache owned by the calling thread (a cache shared between threads
+//! would be contended on every call). `tests/matcher_reference.rs` checks these shortcuts
+//! against a plain reading of the rules.
 //! The matcher is built once and shared read-only by all threads; per-thread state lives
 //! in a [`Scratch`] that is reused from contact to contact.
 
