@@ -2,7 +2,7 @@
 //!
 //! Every phrase of every rule goes into one [`PhraseSet`], which finds them all in one pass
 //! over the contact's words, overlaps included (so a short phrase never hides a longer
-//! one). So do the words each regex needs (its gates, see [`gate_literals`]). Each phrase
+//! one). So do the words each regex needs (its gates, see `gate_literals`). Each phrase
 //! knows which rules it feeds; a contact's matches mark those rules, a regex whose gates
 //! all open marks its rules, and only the rules marked (plus the few that need neither)
 //! are examined further; `unless` phrases are noted once and looked up by those rules.

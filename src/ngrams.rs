@@ -47,7 +47,7 @@ fn has_digit(word: &str) -> bool {
 }
 
 /// Pushes the distinct words (n = 1) and phrases (n = 2, 3) of normalised text onto
-/// `out[n - 1]`: words that are [`countable`]; phrases of adjacent words within one line
+/// `out[n - 1]`: words that are `countable`; phrases of adjacent words within one line
 /// (one column) that contain no digits and neither start nor end with a stop word. Each
 /// list is sorted and free of duplicates, so a contact counts once per phrase.
 pub fn ngrams(text: &[u8], out: &mut [Vec<String>; 3]) {
