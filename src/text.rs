@@ -16,9 +16,6 @@ pub fn normalise_into(input: &[u8], out: &mut Vec<u8>) {
 /// [`normalise_into`], calling `word(start, end)` with the range of `out` that each word
 /// written occupies, so that matching can go word by word without splitting the text again.
 fn normalise_words(input: &[u8], out: &mut Vec<u8>, mut word: impl FnMut(usize, usize)) {
-    if input.is_ascii() {
-        return normalise_ascii(input, out, word);
-    }
     // Where the word being written started in `out`, while one is.
     let mut open: Option<usize> = None;
     let mut wrote_any = false;
@@ -72,45 +69,6 @@ fn normalise_words(input: &[u8], out: &mut Vec<u8>, mut word: impl FnMut(usize, 
     if let Some(start) = open {
         word(start, out.len());
     }
-}
-
-/// [`normalise_words`] for ASCII input, the usual case, written for speed: the output is
-/// never longer than the input (a space is only written for a separator read), so it is
-/// written into place and the buffer cut to length after.
-fn normalise_ascii(input: &[u8], out: &mut Vec<u8>, mut word: impl FnMut(usize, usize)) {
-    let base = out.len();
-    out.resize(base + input.len(), 0);
-    let buf = &mut out[base..];
-    let (mut n, mut start) = (0, 0);
-    let (mut open, mut wrote_any) = (false, false);
-    for &b in input {
-        match ASCII[usize::from(b)] {
-            SEPARATOR => {
-                if open {
-                    word(base + start, base + n);
-                    open = false;
-                }
-            }
-            APOSTROPHE => {}
-            lower => {
-                if !open {
-                    if wrote_any {
-                        buf[n] = b' ';
-                        n += 1;
-                    }
-                    start = n;
-                    open = true;
-                    wrote_any = true;
-                }
-                buf[n] = lower;
-                n += 1;
-            }
-        }
-    }
-    if open {
-        word(base + start, base + n);
-    }
-    out.truncate(base + n);
 }
 
 /// [`ASCII`] entries that are not letters or digits.
