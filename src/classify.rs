@@ -16,7 +16,7 @@
 use crate::columns::Field;
 use crate::phrases::{PhraseScratch, PhraseSet};
 use crate::rules::{Class, FieldRef, FieldTest, Rule, RuleSet};
-use crate::text::{fold_value, ContactText};
+use crate::text::{fold_value_into, ContactText};
 use aho_corasick::{AhoCorasick, MatchKind};
 use std::collections::HashMap;
 
@@ -359,14 +359,7 @@ impl Matcher {
                             continue;
                         }
                     };
-                    let st = &mut state[r as usize];
-                    if st.stamp != stamp {
-                        *st = RuleState {
-                            stamp,
-                            ..RuleState::default()
-                        };
-                        touched.push(r);
-                    }
+                    let st = touch(state, touched, r, stamp);
                     match *u {
                         Use::Any(_) => st.any = true,
                         Use::Group(_, g) => st.groups |= 1 << g,
@@ -388,14 +381,7 @@ impl Matcher {
                 continue;
             }
             for &r in &self.regex_rules[n] {
-                let st = &mut scratch.state[r as usize];
-                if st.stamp != stamp {
-                    *st = RuleState {
-                        stamp,
-                        ..RuleState::default()
-                    };
-                    scratch.touched.push(r);
-                }
+                touch(&mut scratch.state, &mut scratch.touched, r, stamp);
             }
         }
         let mut best: Option<usize> = None;
@@ -521,6 +507,25 @@ impl RegexRun<'_> {
         self.results[i] = (self.stamp, result);
         result
     }
+}
+
+/// Rule `r`'s state for the contact `stamp`, reset and listed in `touched` the first time
+/// the contact reaches the rule.
+fn touch<'s>(
+    state: &'s mut [RuleState],
+    touched: &mut Vec<u32>,
+    r: u32,
+    stamp: u32,
+) -> &'s mut RuleState {
+    let st = &mut state[r as usize];
+    if st.stamp != stamp {
+        *st = RuleState {
+            stamp,
+            ..RuleState::default()
+        };
+        touched.push(r);
+    }
+    st
 }
 
 /// Records that regex `n` has a literal of its gate set `bit` in the contact `stamp`.
@@ -722,11 +727,13 @@ fn cut(literal: &str) -> String {
 /// A field value as field conditions compare it: mapped through the alias table for
 /// channel and service, then folded.
 fn canonical_folded(rules: &RuleSet, field: &FieldRef, value: &str) -> String {
+    let mut out = String::new();
     match field {
-        FieldRef::Logical(Field::Channel) => fold_value(rules.channels.canonical(value)),
-        FieldRef::Logical(Field::Service) => fold_value(rules.services.canonical(value)),
-        _ => fold_value(value),
+        FieldRef::Logical(Field::Channel) => rules.channels.fold_canonical_into(value, &mut out),
+        FieldRef::Logical(Field::Service) => rules.services.fold_canonical_into(value, &mut out),
+        _ => fold_value_into(value, &mut out),
     }
+    out
 }
 
 /// A contact built from an example in a rule file or from the command line.

@@ -203,6 +203,9 @@ impl AliasTable {
     /// `fold_value(self.canonical(raw))` into a reused buffer, without allocating.
     pub fn fold_canonical_into(&self, raw: &str, buf: &mut String) {
         fold_value_into(raw, buf);
+        if buf.is_empty() {
+            return;
+        }
         if let Some(canonical) = self.map.get(buf.as_str()) {
             fold_value_into(canonical, buf);
         }
